@@ -1,0 +1,218 @@
+#include "common/backup_store.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "common/atomic_file.hpp"
+#include "common/fs_ops.hpp"
+#include "common/sqlite_db.hpp"
+
+namespace es {
+namespace fs = std::filesystem;
+
+namespace {
+
+// A backup step that meets a lock is retried; SQLite documents BUSY and
+// LOCKED as transient, everything else as fatal.
+constexpr int kMaxBusyRetries = 100;
+constexpr auto kBusyPause = std::chrono::milliseconds(50);
+
+// Space needed beyond the DB and its WAL: SQLite's own scratch, filesystem
+// slack. A guess erring towards refusing early over failing half way.
+std::uintmax_t space_needed(std::uintmax_t db_bytes) { return db_bytes + db_bytes / 10 + (1u << 20); }
+
+std::uintmax_t size_or_zero(const fs::path& path) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  return ec ? 0 : size;
+}
+
+class BackupHandle {
+ public:
+  explicit BackupHandle(sqlite3_backup* backup) : backup_(backup) {}
+  BackupHandle(const BackupHandle&) = delete;
+  ~BackupHandle() { finish(); }
+  sqlite3_backup* get() const { return backup_; }
+  int finish() {
+    const int rc = backup_ ? sqlite3_backup_finish(backup_) : SQLITE_OK;
+    backup_ = nullptr;
+    return rc;
+  }
+
+ private:
+  sqlite3_backup* backup_;
+};
+
+Result<void> check_folder(const fs::path& folder, std::uintmax_t db_bytes) {
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec)) {
+    return Error{ExitCode::kIoError,
+                 "backup folder " + folder.string() +
+                     (fs::exists(folder, ec) ? " is not a folder" : " does not exist") +
+                     ". Create it, or set database.backup_dir to a folder that exists."};
+  }
+  auto space = available_space(folder);
+  if (!space) return space.error();
+  if (*space < space_needed(db_bytes)) {
+    return Error{ExitCode::kIoError,
+                 "not enough free space in " + folder.string() + " for a backup: need about " +
+                     std::to_string(space_needed(db_bytes) >> 20) + " MiB, " +
+                     std::to_string(*space >> 20) + " MiB free. Free some space first."};
+  }
+  return {};
+}
+
+BackupName unused_name(const fs::path& folder, const std::string& db_file, BackupKind kind,
+                       Clock::time_point now) {
+  BackupName name{kind, std::chrono::floor<std::chrono::seconds>(now), 1};
+  std::error_code ec;
+  // symlink_status: a dangling link still occupies the name.
+  while (fs::exists(fs::symlink_status(folder / format_backup_name(db_file, name), ec))) {
+    ++name.sequence;
+  }
+  return name;
+}
+
+Result<void> verify_copy(const fs::path& copy) {
+  const auto report = run_integrity_check(copy, CheckMode::kQuick);
+  if (!report.ok()) {
+    return Error{ExitCode::kIoError, "verification of backup " + copy.string() +
+                                         " failed: quick_check says: " + report.first_failure()};
+  }
+  if (report.page_count <= 0) {
+    return Error{ExitCode::kIoError,
+                 "verification of backup " + copy.string() + " failed: the copy has no pages"};
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> copy_database(const fs::path& source, const fs::path& target) {
+  auto from = SqliteDb::open_read_only(source);
+  if (!from) return from.error();
+  auto to = SqliteDb::open_owned(target, false);
+  if (!to) return to.error();
+
+  BackupHandle backup(sqlite3_backup_init(to->get(), "main", from->get(), "main"));
+  if (!backup.get()) {
+    return to->error("backup of " + source.string() + " to", sqlite3_errcode(to->get()));
+  }
+  for (int retries = 0;;) {
+    const int rc = sqlite3_backup_step(backup.get(), -1);
+    if (rc == SQLITE_DONE) break;
+    const int primary = rc & 0xff;
+    if ((primary == SQLITE_BUSY || primary == SQLITE_LOCKED) && ++retries <= kMaxBusyRetries) {
+      std::this_thread::sleep_for(kBusyPause);
+      continue;
+    }
+    return Error{ExitCode::kIoError, "backup of " + source.string() + " to " + target.string() +
+                                         " failed: " + describe_sqlite_code(rc)};
+  }
+  if (const int rc = backup.finish(); rc != SQLITE_OK) {
+    return Error{ExitCode::kIoError, "backup of " + source.string() + " to " + target.string() +
+                                         " failed: " + describe_sqlite_code(rc)};
+  }
+  // The pages arrive verbatim, WAL flag included; a rollback-journal copy
+  // stands alone, with no -wal/-shm beside it.
+  return to->execute("PRAGMA journal_mode=DELETE", "switching the copy to rollback journal");
+}
+
+BackupStore::BackupStore(fs::path db_path, fs::path backup_dir)
+    : db_path_(std::move(db_path)), backup_dir_(std::move(backup_dir)) {}
+
+Result<TakenBackup> BackupStore::take(BackupKind kind, int retention_count,
+                                      Clock::time_point now) const {
+  auto prepared = prepare(kind, now);
+  if (!prepared) return prepared.error();
+  return commit(std::move(*prepared), retention_count);
+}
+
+Result<PreparedBackup> BackupStore::prepare(BackupKind kind, Clock::time_point now) const {
+  const auto start = std::chrono::steady_clock::now();
+  std::error_code ec;
+  if (!fs::is_regular_file(db_path_, ec)) {
+    return Error{ExitCode::kDbMissing,
+                 "backup of " + db_path_.string() + " failed: the database file does not exist"};
+  }
+  const auto db_bytes = size_or_zero(db_path_) + size_or_zero(fs::path(db_path_.string() + "-wal"));
+  if (auto folder = check_folder(backup_dir_, db_bytes); !folder) return folder.error();
+
+  const auto db_file = db_path_.filename().string();
+  const auto name = unused_name(backup_dir_, db_file, kind, now);
+  auto pending = AtomicFile::create(backup_dir_ / format_backup_name(db_file, name));
+  if (!pending) {
+    return Error{ExitCode::kIoError, "backup of " + db_path_.string() + " failed: " +
+                                         pending.error().message};
+  }
+  if (auto copied = copy_database(db_path_, pending->temp_path()); !copied) return copied.error();
+  if (auto verified = verify_copy(pending->temp_path()); !verified) return verified.error();
+  PreparedBackup prepared(std::move(*pending), name);
+  prepared.seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return prepared;
+}
+
+Result<TakenBackup> BackupStore::commit(PreparedBackup prepared, int retention_count) const {
+  const auto start = std::chrono::steady_clock::now();
+  if (auto committed = prepared.file_.commit(AtomicFile::Replace::kNever); !committed) {
+    return committed.error();
+  }
+  TakenBackup taken;
+  const auto& path = prepared.final_path();
+  taken.file = BackupFile{path, prepared.name_, size_or_zero(path)};
+  taken.removed = enforce_retention(prepared.name_.kind, retention_count, path, taken.warnings);
+  taken.seconds = prepared.seconds_ +
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return taken;
+}
+
+std::vector<BackupFile> BackupStore::list() const {
+  std::vector<BackupFile> backups;
+  std::error_code ec;
+  const auto db_file = db_path_.filename().string();
+  for (fs::directory_iterator it(backup_dir_, ec), end; !ec && it != end; it.increment(ec)) {
+    // Only regular files: a symlink or a folder under a backup name is not
+    // something the supervisor made, so it is neither listed nor deleted.
+    std::error_code status_error;
+    if (!it->is_regular_file(status_error) || it->is_symlink(status_error)) continue;
+    const auto name = parse_backup_name(it->path().filename().string(), db_file);
+    if (!name) continue;
+    backups.push_back(BackupFile{it->path(), *name, size_or_zero(it->path())});
+  }
+  std::sort(backups.begin(), backups.end(),
+            [](const BackupFile& a, const BackupFile& b) { return a.name.newer_than(b.name); });
+  return backups;
+}
+
+std::vector<fs::path> BackupStore::enforce_retention(BackupKind kind, int keep,
+                                                     const fs::path& protect,
+                                                     std::vector<std::string>& warnings) const {
+  std::vector<fs::path> removed;
+  int kept = 0;
+  for (const auto& backup : list()) {
+    if (backup.name.kind != kind) continue;
+    if (backup.path == protect || kept < keep) {
+      ++kept;
+      continue;
+    }
+    std::error_code ec;
+    if (fs::remove(backup.path, ec)) {
+      removed.push_back(backup.path);
+    } else if (ec) {
+      warnings.push_back("retention could not delete old backup " + backup.path.string() + ": " +
+                         ec.message());
+    }
+  }
+  return removed;
+}
+
+std::optional<VerifiedBackup> BackupStore::newest_verified(CheckMode mode) const {
+  for (const auto& backup : list()) {
+    auto report = run_integrity_check(backup.path, mode);
+    if (report.ok() && report.page_count > 0) return VerifiedBackup{backup, std::move(report)};
+  }
+  return std::nullopt;
+}
+
+}  // namespace es

@@ -1,0 +1,109 @@
+#pragma once
+// The supervisor's backups of one DB: taking them, listing them, and rolling
+// retention.
+//
+// A backup is a consistent copy made with the SQLite Online Backup API in one
+// step (sqlite3_backup_step(-1)): one read transaction, so it includes
+// committed WAL content and finishes while the engine keeps writing. It is
+// written to a private temporary, verified (quick_check ok, page count > 0),
+// synced, and only then renamed to its final name, which it never
+// overwrites. A failed backup leaves no file under a backup name.
+//
+// Retention deletes only regular files whose whole name matches this DB's
+// backup pattern for the kind just written, and never the file just written.
+// Blocking; one BackupStore per thread.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/atomic_file.hpp"
+#include "common/backup_name.hpp"
+#include "common/config.hpp"
+#include "common/integrity_check.hpp"
+#include "common/result.hpp"
+
+namespace es {
+
+struct BackupFile {
+  std::filesystem::path path;
+  BackupName name;
+  std::uintmax_t size = 0;
+};
+
+struct TakenBackup {
+  BackupFile file;
+  double seconds = 0;
+  std::vector<std::filesystem::path> removed;  // by retention
+  std::vector<std::string> warnings;           // retention trouble; the backup itself is fine
+};
+
+// A verified copy under its temporary name, not yet a backup. Destroying it
+// without commit() removes the temporary.
+class PreparedBackup {
+ public:
+  PreparedBackup(AtomicFile file, BackupName name) : file_(std::move(file)), name_(name) {}
+  const std::filesystem::path& temp_path() const { return file_.temp_path(); }
+  const std::filesystem::path& final_path() const { return file_.final_path(); }
+
+ private:
+  friend class BackupStore;
+  AtomicFile file_;
+  BackupName name_;
+  double seconds_ = 0;
+};
+
+struct VerifiedBackup {
+  BackupFile file;
+  CheckReport report;
+};
+
+class BackupStore {
+ public:
+  BackupStore(std::filesystem::path db_path, std::filesystem::path backup_dir);
+
+  const std::filesystem::path& db_path() const { return db_path_; }
+  const std::filesystem::path& backup_dir() const { return backup_dir_; }
+
+  // Takes a backup of `kind` named for `now`, then keeps the newest
+  // `retention_count` of that kind. Fails (kIoError, with path and cause) if
+  // the folder is missing or unwritable, space is short, SQLite fails, or the
+  // copy does not verify; nothing is then left under a backup name.
+  [[nodiscard]] Result<TakenBackup> take(BackupKind kind, int retention_count,
+                                         Clock::time_point now = Clock::now()) const;
+
+  // take() in two halves, so the copy can be made while the integrity gate
+  // runs and be kept only if the gate passes. prepare() copies and verifies
+  // under a temporary name; commit() renames it into place, then applies
+  // retention.
+  [[nodiscard]] Result<PreparedBackup> prepare(BackupKind kind,
+                                               Clock::time_point now = Clock::now()) const;
+  [[nodiscard]] Result<TakenBackup> commit(PreparedBackup prepared, int retention_count) const;
+
+  // This DB's backups, newest first. Only regular files with a matching name.
+  std::vector<BackupFile> list() const;
+
+  // Deletes the oldest backups of `kind` beyond `keep`, never `protect`.
+  // Returns what it deleted; problems are appended to `warnings`.
+  std::vector<std::filesystem::path> enforce_retention(BackupKind kind, int keep,
+                                                       const std::filesystem::path& protect,
+                                                       std::vector<std::string>& warnings) const;
+
+  // The newest backup that passes `mode` check, if any.
+  std::optional<VerifiedBackup> newest_verified(CheckMode mode = CheckMode::kQuick) const;
+
+ private:
+  std::filesystem::path db_path_;
+  std::filesystem::path backup_dir_;
+};
+
+// Copies the live DB at `source` into `target` (an existing empty file the
+// caller owns) with the backup API, and leaves the copy in rollback-journal
+// mode so it stands alone without -wal/-shm files. Used by backups,
+// snapshots and restores.
+[[nodiscard]] Result<void> copy_database(const std::filesystem::path& source,
+                                         const std::filesystem::path& target);
+
+}  // namespace es

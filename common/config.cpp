@@ -1,0 +1,413 @@
+#include "common/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace es {
+namespace fs = std::filesystem;
+
+std::string_view to_string(CheckMode mode) { return mode == CheckMode::kFull ? "full" : "quick"; }
+
+std::string_view to_string(PauseOnExit pause) {
+  switch (pause) {
+    case PauseOnExit::kAuto: return "auto";
+    case PauseOnExit::kAlways: return "always";
+    case PauseOnExit::kNever: return "never";
+  }
+  return "auto";
+}
+
+const std::vector<std::string_view>& known_stop_signals() {
+  static const std::vector<std::string_view> kSignals{"SIGINT",  "SIGTERM", "SIGHUP",
+                                                      "SIGQUIT", "SIGUSR1", "SIGUSR2"};
+  return kSignals;
+}
+
+namespace {
+
+// yaml-cpp reports problems by throwing; this adapter turns every one of them
+// into a single Error at parse_config's boundary.
+struct ConfigFault {
+  std::string message;
+};
+
+class Reader {
+ public:
+  Reader(fs::path source) : source_(std::move(source)), base_(source_.parent_path()) {
+    if (base_.empty()) base_ = ".";
+  }
+
+  [[noreturn]] void fail(const YAML::Mark& mark, std::string_view key, std::string_view what) const {
+    std::ostringstream out;
+    out << "config error in " << source_.string();
+    if (!mark.is_null()) out << " line " << (mark.line + 1);
+    if (!key.empty()) out << ", key '" << key << "'";
+    out << ": " << what;
+    throw ConfigFault{out.str()};
+  }
+
+  // Every key of `map` must be one we know; a typo is an error, never ignored.
+  void require_known_keys(const YAML::Node& map, std::string_view section,
+                          std::initializer_list<std::string_view> known) const {
+    for (const auto& entry : map) {
+      const auto name = entry.first.as<std::string>();
+      if (std::find(known.begin(), known.end(), name) == known.end()) {
+        std::string allowed;
+        for (auto k : known) allowed += (allowed.empty() ? "" : ", ") + std::string(k);
+        fail(entry.first.Mark(), join(section, name), "unknown key (allowed here: " + allowed + ")");
+      }
+    }
+  }
+
+  YAML::Node section(const YAML::Node& root, std::string_view name, bool required) const {
+    YAML::Node node = root[std::string(name)];
+    if (!node.IsDefined()) {
+      if (required) fail(root.Mark(), name, "missing required section");
+      return node;
+    }
+    if (!node.IsMap()) fail(node.Mark(), name, "must be a mapping of keys");
+    return node;
+  }
+
+  std::optional<YAML::Node> scalar(const YAML::Node& map, std::string_view section,
+                                   std::string_view key) const {
+    if (!map.IsDefined()) return std::nullopt;
+    YAML::Node node = map[std::string(key)];
+    if (!node.IsDefined()) return std::nullopt;
+    if (node.IsNull()) fail(node.Mark(), join(section, key), "has no value");
+    if (!node.IsScalar()) fail(node.Mark(), join(section, key), "must be a single value");
+    return node;
+  }
+
+  bool get_bool(const YAML::Node& map, std::string_view section, std::string_view key,
+                bool fallback) const {
+    auto node = scalar(map, section, key);
+    if (!node) return fallback;
+    bool value = false;
+    if (!YAML::convert<bool>::decode(*node, value)) {
+      fail(node->Mark(), join(section, key),
+           "must be true or false (got '" + node->Scalar() + "')");
+    }
+    return value;
+  }
+
+  int get_int(const YAML::Node& map, std::string_view section, std::string_view key, int fallback,
+              int min, int max) const {
+    auto node = scalar(map, section, key);
+    if (!node) return fallback;
+    return to_int(*node, join(section, key), min, max);
+  }
+
+  int to_int(const YAML::Node& node, const std::string& key, int min, int max) const {
+    const std::string& text = node.Scalar();
+    long long value = 0;
+    std::size_t used = 0;
+    try {
+      value = std::stoll(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size()) {
+      fail(node.Mark(), key, "must be a whole number (got '" + text + "')");
+    }
+    if (value < min || value > max) {
+      fail(node.Mark(), key,
+           "must be between " + std::to_string(min) + " and " + std::to_string(max) + " (got " +
+               text + ")");
+    }
+    return static_cast<int>(value);
+  }
+
+  std::string get_string(const YAML::Node& map, std::string_view section, std::string_view key,
+                         std::string fallback, bool required = false) const {
+    auto node = scalar(map, section, key);
+    if (!node) {
+      if (required) fail(map.IsDefined() ? map.Mark() : YAML::Mark::null_mark(),
+                         join(section, key), "missing required key");
+      return fallback;
+    }
+    if (node->Scalar().empty()) fail(node->Mark(), join(section, key), "must not be empty");
+    return node->Scalar();
+  }
+
+  std::string get_choice(const YAML::Node& map, std::string_view section, std::string_view key,
+                         std::string fallback, const std::vector<std::string_view>& choices) const {
+    auto node = scalar(map, section, key);
+    if (!node) return fallback;
+    const std::string& text = node->Scalar();
+    if (std::find(choices.begin(), choices.end(), text) == choices.end()) {
+      std::string allowed;
+      for (auto c : choices) allowed += (allowed.empty() ? "" : ", ") + std::string(c);
+      fail(node->Mark(), join(section, key),
+           "must be one of " + allowed + " (got '" + text + "')");
+    }
+    return text;
+  }
+
+  std::optional<YAML::Node> sequence(const YAML::Node& map, std::string_view section,
+                                     std::string_view key) const {
+    if (!map.IsDefined()) return std::nullopt;
+    YAML::Node node = map[std::string(key)];
+    if (!node.IsDefined()) return std::nullopt;
+    if (!node.IsSequence()) fail(node.Mark(), join(section, key), "must be a list, like [a, b]");
+    return node;
+  }
+
+  fs::path resolve(const std::string& text) const {
+    fs::path path(text);
+    return normal_absolute(path.is_absolute() ? path : base_ / path);
+  }
+
+  // "/srv/neo/." becomes "/srv/neo", not "/srv/neo/".
+  static fs::path normal_absolute(const fs::path& path) {
+    auto normal = fs::absolute(path).lexically_normal();
+    if (!normal.has_filename() && normal.has_parent_path() && normal != normal.root_path()) {
+      normal = normal.parent_path();
+    }
+    return normal;
+  }
+
+  static std::string join(std::string_view section, std::string_view key) {
+    if (section.empty()) return std::string(key);
+    return std::string(section) + "." + std::string(key);
+  }
+
+  const fs::path& base() const { return base_; }
+
+ private:
+  fs::path source_;
+  fs::path base_;
+};
+
+void read_database(const Reader& r, const YAML::Node& root, Config& config) {
+  const auto node = r.section(root, "database", true);
+  r.require_known_keys(node, "database",
+                       {"path", "backup_dir", "allow_missing", "require_local_filesystem",
+                        "refuse_if_open_elsewhere"});
+  auto& db = config.database;
+  db.path_as_configured = r.get_string(node, "database", "path", "", /*required=*/true);
+  db.path = r.resolve(db.path_as_configured);
+  const auto backup_dir = r.get_string(node, "database", "backup_dir", "");
+  db.backup_dir = backup_dir.empty() ? db.path.parent_path() : r.resolve(backup_dir);
+  db.allow_missing = r.get_bool(node, "database", "allow_missing", false);
+  db.require_local_filesystem = r.get_bool(node, "database", "require_local_filesystem", true);
+  db.refuse_if_open_elsewhere = r.get_bool(node, "database", "refuse_if_open_elsewhere", true);
+}
+
+void read_safeguards(const Reader& r, const YAML::Node& root, Config& config) {
+  const auto node = r.section(root, "db_safeguards", false);
+  if (!node.IsDefined()) return;
+  r.require_known_keys(node, "db_safeguards",
+                       {"pre_session_backup_enabled", "post_session_backup_enabled",
+                        "backup_retention_count", "integrity_check_on_startup",
+                        "integrity_check_mode"});
+  auto& s = config.db_safeguards;
+  const std::string_view sec = "db_safeguards";
+  s.pre_session_backup_enabled = r.get_bool(node, sec, "pre_session_backup_enabled", true);
+  s.post_session_backup_enabled = r.get_bool(node, sec, "post_session_backup_enabled", true);
+  s.backup_retention_count = r.get_int(node, sec, "backup_retention_count", 10, 1, 1000);
+  s.integrity_check_on_startup = r.get_bool(node, sec, "integrity_check_on_startup", true);
+  s.integrity_check_mode = r.get_choice(node, sec, "integrity_check_mode", "full",
+                                        {"full", "quick"}) == "full"
+                               ? CheckMode::kFull
+                               : CheckMode::kQuick;
+}
+
+void read_engine(const Reader& r, const YAML::Node& root, Config& config) {
+  const auto node = r.section(root, "engine", false);
+  auto& e = config.engine;
+  e.working_dir = Reader::normal_absolute(r.base());
+  if (!node.IsDefined()) return;
+  r.require_known_keys(node, "engine",
+                       {"command", "working_dir", "env", "stop_signal", "stop_grace_seconds",
+                        "clean_exit_codes"});
+  if (auto command = r.sequence(node, "engine", "command")) {
+    for (const auto& arg : *command) {
+      if (!arg.IsScalar()) r.fail(arg.Mark(), "engine.command", "every item must be a string");
+      e.command.push_back(arg.Scalar());
+    }
+    if (e.command.empty() || e.command.front().empty()) {
+      r.fail(command->Mark(), "engine.command", "must name the program to run");
+    }
+    // A program given with a folder part is a path like every other in this
+    // file; a bare name is looked up on PATH.
+    if (e.command.front().find_first_of("/\\") != std::string::npos) {
+      e.command.front() = r.resolve(e.command.front()).string();
+    }
+  } else if (node["command"].IsDefined()) {
+    r.fail(node["command"].Mark(), "engine.command", "must be a list, like [python3, engine.py]");
+  }
+  const auto working_dir = r.get_string(node, "engine", "working_dir", "");
+  if (!working_dir.empty()) e.working_dir = r.resolve(working_dir);
+  if (node["env"].IsDefined()) {
+    const auto env = node["env"];
+    if (!env.IsMap()) r.fail(env.Mark(), "engine.env", "must be a mapping of NAME: value");
+    for (const auto& entry : env) {
+      const auto name = entry.first.as<std::string>();
+      if (!entry.second.IsScalar()) {
+        r.fail(entry.second.Mark(), "engine.env." + name, "must be a single value");
+      }
+      e.env[name] = entry.second.Scalar();
+    }
+  }
+  e.stop_signal = r.get_choice(node, "engine", "stop_signal", "SIGINT", known_stop_signals());
+  e.stop_grace_seconds = r.get_int(node, "engine", "stop_grace_seconds", 30, 1, 3600);
+  if (auto codes = r.sequence(node, "engine", "clean_exit_codes")) {
+    e.clean_exit_codes.clear();
+    for (const auto& code : *codes) {
+      if (!code.IsScalar()) r.fail(code.Mark(), "engine.clean_exit_codes", "must hold numbers");
+      e.clean_exit_codes.push_back(r.to_int(code, "engine.clean_exit_codes", 0, 255));
+    }
+    if (e.clean_exit_codes.empty()) {
+      r.fail(codes->Mark(), "engine.clean_exit_codes", "must list at least one exit code");
+    }
+  }
+}
+
+void read_dirs(const Reader& r, const YAML::Node& root, Config& config) {
+  const auto summary = r.section(root, "summary", false);
+  config.summary_dir = r.resolve("logs");
+  if (summary.IsDefined()) {
+    r.require_known_keys(summary, "summary", {"dir"});
+    config.summary_dir = r.resolve(r.get_string(summary, "summary", "dir", "logs"));
+  }
+  const auto logging = r.section(root, "logging", false);
+  config.logging_dir = r.resolve("logs");
+  if (logging.IsDefined()) {
+    r.require_known_keys(logging, "logging", {"dir", "level"});
+    config.logging_dir = r.resolve(r.get_string(logging, "logging", "dir", "logs"));
+    config.logging_level = r.get_choice(logging, "logging", "level", "info",
+                                        {"trace", "debug", "info", "warn", "error"});
+  }
+  const auto ui = r.section(root, "ui", false);
+  if (ui.IsDefined()) {
+    r.require_known_keys(ui, "ui", {"pause_on_exit"});
+    const auto pause = r.get_choice(ui, "ui", "pause_on_exit", "auto", {"auto", "always", "never"});
+    config.pause_on_exit = pause == "always"  ? PauseOnExit::kAlways
+                           : pause == "never" ? PauseOnExit::kNever
+                                              : PauseOnExit::kAuto;
+  }
+}
+
+}  // namespace
+
+Result<Config> parse_config(std::string_view yaml_text, const fs::path& source) {
+  const Reader reader(source);
+  try {
+    YAML::Node root;
+    try {
+      root = YAML::Load(std::string(yaml_text));
+    } catch (const YAML::Exception& e) {
+      reader.fail(e.mark, "", "not valid YAML: " + e.msg);
+    }
+    if (root.IsNull() || !root.IsDefined()) reader.fail(YAML::Mark::null_mark(), "", "file is empty");
+    if (!root.IsMap()) reader.fail(root.Mark(), "", "top level must be a mapping of sections");
+    reader.require_known_keys(root, "",
+                              {"database", "db_safeguards", "engine", "summary", "logging", "ui"});
+    Config config;
+    config.source_file = fs::absolute(source).lexically_normal();
+    read_database(reader, root, config);
+    read_safeguards(reader, root, config);
+    read_engine(reader, root, config);
+    read_dirs(reader, root, config);
+    return config;
+  } catch (const ConfigFault& fault) {
+    return Error{ExitCode::kConfigInvalid, fault.message};
+  } catch (const YAML::Exception& e) {
+    // Anything yaml-cpp still throws (a key that is not a string, say) is
+    // still a config error with a line, never a crash.
+    return Error{ExitCode::kConfigInvalid,
+                 "config error in " + source.string() + " line " + std::to_string(e.mark.line + 1) +
+                     ": " + e.msg};
+  }
+}
+
+Result<Config> load_config(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    return Error{ExitCode::kConfigInvalid,
+                 "cannot read config file " + file.string() + ": " + std::strerror(errno)};
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), file);
+}
+
+Config config_for_database(const fs::path& db_path, const fs::path& working_folder) {
+  Config config;
+  config.database.path_as_configured = db_path.string();
+  config.database.path = fs::absolute(working_folder / db_path).lexically_normal();
+  config.database.backup_dir = config.database.path.parent_path();
+  config.engine.working_dir = working_folder;
+  config.summary_dir = working_folder / "logs";
+  config.logging_dir = working_folder / "logs";
+  return config;
+}
+
+Result<fs::path> find_config_file(const std::optional<fs::path>& explicit_file,
+                                  const fs::path& current_folder, const fs::path& executable_folder) {
+  std::error_code ec;
+  if (explicit_file) {
+    if (fs::is_regular_file(*explicit_file, ec)) return fs::absolute(*explicit_file);
+    return Error{ExitCode::kConfigInvalid,
+                 "config file " + explicit_file->string() + " does not exist (given with --config)"};
+  }
+  const fs::path candidates[] = {current_folder / kDefaultConfigName,
+                                 executable_folder / kDefaultConfigName};
+  for (const auto& candidate : candidates) {
+    if (fs::is_regular_file(candidate, ec)) return fs::absolute(candidate);
+  }
+  return Error{ExitCode::kConfigInvalid,
+               "no config file: looked for " + candidates[0].string() + " and then " +
+                   candidates[1].string() + ". Pass one with --config FILE, or --db PATH."};
+}
+
+std::string render_config(const Config& c) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "database" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "path" << YAML::Value << c.database.path.string();
+  out << YAML::Key << "backup_dir" << YAML::Value << c.database.backup_dir.string();
+  out << YAML::Key << "allow_missing" << YAML::Value << c.database.allow_missing;
+  out << YAML::Key << "require_local_filesystem" << YAML::Value
+      << c.database.require_local_filesystem;
+  out << YAML::Key << "refuse_if_open_elsewhere" << YAML::Value
+      << c.database.refuse_if_open_elsewhere;
+  out << YAML::EndMap;
+  const auto& s = c.db_safeguards;
+  out << YAML::Key << "db_safeguards" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "pre_session_backup_enabled" << YAML::Value << s.pre_session_backup_enabled;
+  out << YAML::Key << "post_session_backup_enabled" << YAML::Value << s.post_session_backup_enabled;
+  out << YAML::Key << "backup_retention_count" << YAML::Value << s.backup_retention_count;
+  out << YAML::Key << "integrity_check_on_startup" << YAML::Value << s.integrity_check_on_startup;
+  out << YAML::Key << "integrity_check_mode" << YAML::Value
+      << std::string(to_string(s.integrity_check_mode));
+  out << YAML::EndMap;
+  const auto& e = c.engine;
+  out << YAML::Key << "engine" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "command" << YAML::Value << YAML::Flow << e.command;
+  out << YAML::Key << "working_dir" << YAML::Value << e.working_dir.string();
+  out << YAML::Key << "env" << YAML::Value << YAML::BeginMap;
+  for (const auto& [name, value] : e.env) out << YAML::Key << name << YAML::Value << value;
+  out << YAML::EndMap;
+  out << YAML::Key << "stop_signal" << YAML::Value << e.stop_signal;
+  out << YAML::Key << "stop_grace_seconds" << YAML::Value << e.stop_grace_seconds;
+  out << YAML::Key << "clean_exit_codes" << YAML::Value << YAML::Flow << e.clean_exit_codes;
+  out << YAML::EndMap;
+  out << YAML::Key << "summary" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "dir" << YAML::Value << c.summary_dir.string() << YAML::EndMap;
+  out << YAML::Key << "logging" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "dir" << YAML::Value << c.logging_dir.string();
+  out << YAML::Key << "level" << YAML::Value << c.logging_level << YAML::EndMap;
+  out << YAML::Key << "ui" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "pause_on_exit" << YAML::Value << std::string(to_string(c.pause_on_exit))
+      << YAML::EndMap;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace es

@@ -1,0 +1,90 @@
+#pragma once
+// The supervisor's configuration: the YAML file's keys as typed values.
+//
+// Loading never fills a gap silently. An unknown key, a wrong type, a missing
+// required key or a value out of range is an Error naming the file, the line
+// and the key (ExitCode::kConfigInvalid). Relative paths resolve against the
+// folder of the file itself, so a shortcut started from any folder works.
+// Plain values; no threads involved.
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace es {
+
+enum class CheckMode { kFull, kQuick };
+enum class PauseOnExit { kAuto, kAlways, kNever };
+
+std::string_view to_string(CheckMode mode);
+std::string_view to_string(PauseOnExit pause);
+
+struct DatabaseConfig {
+  std::filesystem::path path;         // absolute
+  std::string path_as_configured;     // as written in the file; reported in summaries
+  std::filesystem::path backup_dir;   // absolute; default: the DB's own folder
+  bool allow_missing = false;
+  bool require_local_filesystem = true;
+  bool refuse_if_open_elsewhere = true;
+};
+
+struct SafeguardsConfig {
+  bool pre_session_backup_enabled = true;
+  bool post_session_backup_enabled = true;
+  int backup_retention_count = 10;
+  bool integrity_check_on_startup = true;
+  CheckMode integrity_check_mode = CheckMode::kFull;
+};
+
+struct EngineConfig {
+  std::vector<std::string> command;   // argv; never run through a shell
+  std::filesystem::path working_dir;  // absolute
+  std::map<std::string, std::string> env;
+  std::string stop_signal = "SIGINT";
+  int stop_grace_seconds = 30;
+  std::vector<int> clean_exit_codes{0};
+};
+
+struct Config {
+  std::filesystem::path source_file;  // empty when built from --db
+  DatabaseConfig database;
+  SafeguardsConfig db_safeguards;
+  EngineConfig engine;
+  std::filesystem::path summary_dir;  // absolute
+  std::filesystem::path logging_dir;  // absolute
+  std::string logging_level = "info";
+  PauseOnExit pause_on_exit = PauseOnExit::kAuto;
+};
+
+// The stop signals an engine may ask for in engine.stop_signal.
+const std::vector<std::string_view>& known_stop_signals();
+
+// Parses YAML text. `source` names the file in error messages and its parent
+// folder anchors relative paths. Never reads the filesystem.
+[[nodiscard]] Result<Config> parse_config(std::string_view yaml_text,
+                                          const std::filesystem::path& source);
+
+// Reads and parses `file`. A missing or unreadable file is kConfigInvalid.
+[[nodiscard]] Result<Config> load_config(const std::filesystem::path& file);
+
+// The defaults for a bare `--db PATH`: backups beside the DB, logs in ./logs.
+[[nodiscard]] Config config_for_database(const std::filesystem::path& db_path,
+                                         const std::filesystem::path& working_folder);
+
+// Chooses the config file: `explicit_file` if given (it must exist), else
+// engine-supervisor.yaml in `current_folder`, else beside the executable.
+[[nodiscard]] Result<std::filesystem::path> find_config_file(
+    const std::optional<std::filesystem::path>& explicit_file,
+    const std::filesystem::path& current_folder, const std::filesystem::path& executable_folder);
+
+inline constexpr std::string_view kDefaultConfigName = "engine-supervisor.yaml";
+
+// The resolved config as YAML, with every default filled in (`config show`).
+std::string render_config(const Config& config);
+
+}  // namespace es

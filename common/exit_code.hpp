@@ -1,0 +1,22 @@
+#pragma once
+// The process exit codes of every engine-supervisor command, in one place.
+// Only main() turns an ExitCode into a process exit; everything else passes
+// values around. The table is documented in README.md and docs/exit-codes.md.
+
+namespace es {
+
+enum class ExitCode : int {
+  kSuccess = 0,           // success; for `run`, a clean session
+  kUnclean = 1,           // `run` only: the engine ran and the session ended unclean
+  kUsage = 64,            // usage error
+  kIntegrityFailed = 65,  // the DB is not `ok`; the session was aborted
+  kDbMissing = 66,        // DB missing, or empty while backups of it exist
+  kEngineNotStarted = 69, // the engine could not be started
+  kIoError = 74,          // a backup, restore or snapshot could not be written
+  kLocked = 75,           // another supervisor holds this DB
+  kConfigInvalid = 78,    // configuration invalid
+};
+
+constexpr int to_int(ExitCode code) { return static_cast<int>(code); }
+
+}  // namespace es

@@ -1,0 +1,46 @@
+#pragma once
+// Portable filesystem operations the standard library does not offer:
+// durability (fsync of files and folders), exclusive private creation,
+// rename that never replaces, free space. Implemented once per OS in
+// fs_ops_posix.cpp and fs_ops_windows.cpp; CMake picks the file.
+//
+// Every failure is an Error whose message names the operation, the path and
+// the OS error text. Thread-safe: no shared state.
+
+#include <cstdint>
+#include <filesystem>
+
+#include "common/result.hpp"
+
+namespace es {
+
+// Flushes the file's data and metadata to stable storage.
+[[nodiscard]] Result<void> sync_file(const std::filesystem::path& file);
+
+// Flushes a folder so that a rename or create inside it survives a power cut.
+// A no-op where the OS has no such thing (Windows).
+[[nodiscard]] Result<void> sync_folder(const std::filesystem::path& folder);
+
+// Creates an empty file readable and writable by the owner only (0600).
+// Fails if anything, even a dangling symlink, already has that name: it never
+// follows a link and never truncates an existing file.
+[[nodiscard]] Result<void> create_private_file(const std::filesystem::path& file);
+
+// Renames `from` to `to`; fails with an error if `to` exists. Never replaces.
+[[nodiscard]] Result<void> rename_no_replace(const std::filesystem::path& from,
+                                             const std::filesystem::path& to);
+
+// Renames `from` over `to`, replacing it atomically.
+[[nodiscard]] Result<void> rename_replace(const std::filesystem::path& from,
+                                          const std::filesystem::path& to);
+
+// Bytes available to this user on the filesystem that holds `folder`.
+[[nodiscard]] Result<std::uintmax_t> available_space(const std::filesystem::path& folder);
+
+// Removes write permission for everyone.
+[[nodiscard]] Result<void> make_read_only(const std::filesystem::path& file);
+
+// The text of an OS error number, for messages.
+std::string os_error_text(int error_number);
+
+}  // namespace es

@@ -1,0 +1,97 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/fs_ops.hpp"
+
+namespace es {
+namespace fs = std::filesystem;
+
+namespace {
+
+Error os_error(std::string_view operation, const fs::path& path, int error_number) {
+  return Error{ExitCode::kIoError, std::string(operation) + " " + path.string() +
+                                       " failed: " + os_error_text(error_number)};
+}
+
+// Closes the descriptor on every path out of a function.
+class Descriptor {
+ public:
+  explicit Descriptor(int fd) : fd_(fd) {}
+  Descriptor(const Descriptor&) = delete;
+  Descriptor& operator=(const Descriptor&) = delete;
+  ~Descriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+std::string os_error_text(int error_number) {
+  return std::string(std::strerror(error_number)) + " (errno " + std::to_string(error_number) + ")";
+}
+
+Result<void> sync_file(const fs::path& file) {
+  Descriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return os_error("open for fsync of", file, errno);
+  if (::fsync(fd.get()) != 0) return os_error("fsync of", file, errno);
+  return {};
+}
+
+Result<void> sync_folder(const fs::path& folder) {
+  Descriptor fd(::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return os_error("open for fsync of folder", folder, errno);
+  if (::fsync(fd.get()) != 0) return os_error("fsync of folder", folder, errno);
+  return {};
+}
+
+Result<void> create_private_file(const fs::path& file) {
+  // O_EXCL with O_NOFOLLOW: a symlink planted under this name makes us fail
+  // instead of writing through it to someone else's file.
+  Descriptor fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (fd.get() < 0) return os_error("create", file, errno);
+  return {};
+}
+
+Result<void> rename_no_replace(const fs::path& from, const fs::path& to) {
+  // link() refuses an existing target, which rename() would silently replace.
+  if (::link(from.c_str(), to.c_str()) != 0) {
+    return Error{ExitCode::kIoError, "rename of " + from.string() + " to " + to.string() +
+                                         " failed: " + os_error_text(errno)};
+  }
+  if (::unlink(from.c_str()) != 0) return os_error("remove of temporary", from, errno);
+  return {};
+}
+
+Result<void> rename_replace(const fs::path& from, const fs::path& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    return Error{ExitCode::kIoError, "rename of " + from.string() + " to " + to.string() +
+                                         " failed: " + os_error_text(errno)};
+  }
+  return {};
+}
+
+Result<std::uintmax_t> available_space(const fs::path& folder) {
+  struct statvfs info {};
+  if (::statvfs(folder.c_str(), &info) != 0) return os_error("statvfs of", folder, errno);
+  return static_cast<std::uintmax_t>(info.f_bavail) * info.f_frsize;
+}
+
+Result<void> make_read_only(const fs::path& file) {
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0) return os_error("stat of", file, errno);
+  if (::chmod(file.c_str(), info.st_mode & ~(S_IWUSR | S_IWGRP | S_IWOTH)) != 0) {
+    return os_error("chmod of", file, errno);
+  }
+  return {};
+}
+
+}  // namespace es

@@ -1,0 +1,126 @@
+#include "common/integrity_check.hpp"
+
+#include <chrono>
+
+#include "common/sqlite_db.hpp"
+
+namespace es {
+namespace fs = std::filesystem;
+
+std::string_view to_string(CheckVerdict verdict) {
+  switch (verdict) {
+    case CheckVerdict::kOk: return "ok";
+    case CheckVerdict::kMissing: return "missing";
+    case CheckVerdict::kNotADatabase: return "not_a_database";
+    case CheckVerdict::kMalformed: return "malformed";
+    case CheckVerdict::kLocked: return "locked";
+    case CheckVerdict::kUnreadable: return "unreadable";
+  }
+  return "unreadable";
+}
+
+std::string CheckReport::first_failure() const {
+  if (ok()) return "ok";
+  if (verdict == CheckVerdict::kMissing) return "database file does not exist";
+  for (const auto& row : rows) {
+    if (row != "ok") return row;
+  }
+  return error.empty() ? std::string(to_string(verdict)) : error;
+}
+
+namespace {
+
+CheckVerdict verdict_for_code(int code) {
+  switch (code & 0xff) {
+    case SQLITE_NOTADB: return CheckVerdict::kNotADatabase;
+    case SQLITE_CORRUPT: return CheckVerdict::kMalformed;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return CheckVerdict::kLocked;
+    case SQLITE_CANTOPEN: return CheckVerdict::kMissing;
+    default: return CheckVerdict::kUnreadable;
+  }
+}
+
+void fail(CheckReport& report, const SqliteDb* db, int code) {
+  report.sqlite_code = code;
+  report.verdict = verdict_for_code(code);
+  report.error = describe_sqlite_code(code);
+  if (db) {
+    const std::string detail = sqlite3_errmsg(db->get());
+    if (detail != sqlite3_errstr(code)) report.error += ": " + detail;
+  }
+}
+
+// How often (in VM instructions) the progress callback runs: often enough to
+// update a display several times a second, rarely enough to cost nothing.
+constexpr int kProgressInstructions = 10000;
+
+struct ProgressContext {
+  const CheckProgress* progress;
+  std::chrono::steady_clock::time_point start;
+};
+
+int on_progress(void* context) {
+  auto* ctx = static_cast<ProgressContext*>(context);
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - ctx->start;
+  return (*ctx->progress)(elapsed.count()) ? 0 : 1;
+}
+
+// Reads the check's rows; a step error after some rows keeps those rows
+// (a page fault yields one multi-line row, then SQLITE_CORRUPT).
+void collect_rows(CheckReport& report, SqliteDb& db) {
+  const std::string sql = std::string(report.mode == CheckMode::kFull ? "PRAGMA integrity_check("
+                                                                      : "PRAGMA quick_check(") +
+                          std::to_string(kMaxCheckRows) + ")";
+  auto statement = SqliteStatement::prepare(db, sql);
+  if (!statement) return fail(report, &db, sqlite3_errcode(db.get()));
+  int rc = SQLITE_ROW;
+  while ((rc = statement->step()) == SQLITE_ROW) report.rows.push_back(statement->column_text(0));
+  if (rc != SQLITE_DONE) return fail(report, &db, rc);
+  const bool clean = report.rows.size() == 1 && report.rows.front() == "ok";
+  report.verdict = clean ? CheckVerdict::kOk : CheckVerdict::kMalformed;
+}
+
+void read_shape(CheckReport& report, SqliteDb& db) {
+  if (auto pages = db.query_int("PRAGMA page_count", "page count")) report.page_count = *pages;
+  if (auto objects = db.query_int("SELECT count(*) FROM sqlite_schema", "schema count")) {
+    report.schema_objects = *objects;
+  }
+}
+
+}  // namespace
+
+CheckReport run_integrity_check(const fs::path& db_path, CheckMode mode,
+                                const CheckProgress& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  CheckReport report;
+  report.db_path = db_path;
+  report.mode = mode;
+  const auto finish = [&] {
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return report;
+  };
+
+  std::error_code ec;
+  const auto status = fs::status(db_path, ec);
+  if (!fs::exists(status)) {
+    report.verdict = CheckVerdict::kMissing;
+    return finish();
+  }
+  if (fs::is_regular_file(status)) report.file_size = fs::file_size(db_path, ec);
+
+  auto db = SqliteDb::open_read_only(db_path);
+  if (!db) {
+    report.verdict = CheckVerdict::kUnreadable;
+    report.error = db.error().message;
+    return finish();
+  }
+  ProgressContext context{&progress, start};
+  if (progress) sqlite3_progress_handler(db->get(), kProgressInstructions, on_progress, &context);
+  collect_rows(report, *db);
+  if (report.ok()) read_shape(report, *db);
+  sqlite3_progress_handler(db->get(), 0, nullptr, nullptr);
+  return finish();
+}
+
+}  // namespace es

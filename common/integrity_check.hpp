@@ -1,0 +1,56 @@
+#pragma once
+// PRAGMA integrity_check / quick_check on a DB file, as a report.
+//
+// Never creates the DB and never changes its files: a missing file is
+// reported without being opened, and an existing one is opened with
+// SQLITE_OPEN_READONLY. A failed check is a value (the report), not an Error.
+// Blocking; call from one thread per report.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/config.hpp"
+
+namespace es {
+
+enum class CheckVerdict {
+  kOk,
+  kMissing,        // no file at the path
+  kNotADatabase,   // SQLITE_NOTADB: "file is not a database"
+  kMalformed,      // rows other than "ok", or SQLITE_CORRUPT
+  kLocked,         // SQLITE_BUSY / SQLITE_LOCKED past the busy timeout
+  kUnreadable,     // any other SQLite or OS error
+};
+
+std::string_view to_string(CheckVerdict verdict);
+
+struct CheckReport {
+  std::filesystem::path db_path;
+  CheckMode mode = CheckMode::kFull;
+  CheckVerdict verdict = CheckVerdict::kUnreadable;
+  std::vector<std::string> rows;  // up to kMaxRows result rows, kept even after a step error
+  int sqlite_code = 0;            // the failing SQLite code, 0 if none
+  std::string error;              // SQLite's message for that code
+  double seconds = 0;
+  std::uintmax_t file_size = 0;
+  std::int64_t page_count = 0;
+  std::int64_t schema_objects = 0;  // entries in sqlite_schema; 0 for an empty DB
+
+  bool ok() const { return verdict == CheckVerdict::kOk; }
+  // The line an operator reads first: "ok", the first failure row, or the error.
+  std::string first_failure() const;
+};
+
+inline constexpr int kMaxCheckRows = 100;
+
+// Called now and then during the check with the seconds elapsed; return false
+// to abort it (the report then says SQLITE_INTERRUPT).
+using CheckProgress = std::function<bool(double seconds_elapsed)>;
+
+CheckReport run_integrity_check(const std::filesystem::path& db_path, CheckMode mode,
+                                const CheckProgress& progress = {});
+
+}  // namespace es

@@ -1,0 +1,102 @@
+#include "common/integrity_gate.hpp"
+
+#include <sstream>
+
+#include "common/sqlite_db.hpp"
+#include "common/time_stamp.hpp"
+
+namespace es {
+namespace {
+
+constexpr std::size_t kRowsShown = 10;
+
+std::string cause_of(const GateRequest& request, const CheckReport& report, std::size_t backups) {
+  switch (report.verdict) {
+    case CheckVerdict::kMissing:
+      return "the database file does not exist. If this is a first run, set "
+             "database.allow_missing: true; otherwise restore it from a backup.";
+    case CheckVerdict::kNotADatabase:
+      return "file is not a database (" + report.error + ")";
+    case CheckVerdict::kMalformed:
+      return "database disk image is malformed: " + report.first_failure();
+    case CheckVerdict::kLocked:
+      return "the database is locked (" + report.error +
+             "): another process holds an exclusive lock on it. Find and stop it.";
+    case CheckVerdict::kUnreadable:
+      return "the database could not be read: " + report.error;
+    case CheckVerdict::kOk:
+      break;
+  }
+  return (report.file_size == 0 ? "the database file is empty (0 bytes)"
+                                : "the database has no tables") +
+         std::string(" but ") + std::to_string(backups) + " backup(s) of it exist in " +
+         request.backup_dir.string() + ": its data is lost, this is not a new database.";
+}
+
+std::string failure_message(const GateRequest& request, const CheckReport& report,
+                            const BackupStore& store, std::size_t backups) {
+  std::ostringstream out;
+  out << kGateFailureHeadline << "\n";
+  out << "  database: " << request.db_path.string() << "\n";
+  out << "  cause: " << cause_of(request, report, backups) << "\n";
+  if (!report.rows.empty() && !report.ok()) {
+    out << "  " << (report.mode == CheckMode::kFull ? "integrity_check" : "quick_check")
+        << " says:\n";
+    for (std::size_t i = 0; i < report.rows.size() && i < kRowsShown; ++i) {
+      out << "    " << report.rows[i] << "\n";
+    }
+    if (report.rows.size() > kRowsShown) {
+      out << "    … and " << (report.rows.size() - kRowsShown) << " more\n";
+    }
+  }
+  if (const auto good = store.newest_verified(CheckMode::kQuick)) {
+    out << "  newest good backup: " << good->file.path.string() << " (taken "
+        << iso8601_utc(good->file.name.stamp) << ")\n";
+    out << "  to restore it: engine-supervisor restore " << shell_quote(good->file.path.string())
+        << " " << request.restore_target_argument << "\n";
+  } else {
+    out << "  no backup of this DB in " << request.backup_dir.string()
+        << " verifies; there is nothing to restore from.\n";
+  }
+  return out.str();
+}
+
+}  // namespace
+
+std::string GateResult::summary_line() const {
+  if (first_run) return "skipped: database missing, first run";
+  if (failure && report.ok()) return "database empty while backups of it exist";
+  return report.first_failure();
+}
+
+std::string shell_quote(const std::string& argument) {
+  const bool plain = !argument.empty() &&
+                     argument.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                "0123456789_-./=:,+@%") == std::string::npos;
+  if (plain) return argument;
+  std::string quoted = "'";
+  for (char c : argument) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+GateResult run_integrity_gate(const GateRequest& request, const CheckProgress& progress) {
+  GateResult result;
+  result.report = run_integrity_check(request.db_path, request.mode, progress);
+  const BackupStore store(request.db_path, request.backup_dir);
+  const auto& report = result.report;
+
+  if (report.verdict == CheckVerdict::kMissing && request.allow_missing) {
+    result.first_run = true;
+    return result;
+  }
+  const auto backups = store.list().size();
+  const bool empty = report.ok() && (report.file_size == 0 || report.schema_objects == 0);
+  if (report.ok() && !(empty && backups > 0)) return result;
+
+  const bool missing_or_lost = report.verdict == CheckVerdict::kMissing || empty;
+  result.failure = Error{missing_or_lost ? ExitCode::kDbMissing : ExitCode::kIntegrityFailed,
+                         failure_message(request, report, store, backups)};
+  return result;
+}
+
+}  // namespace es

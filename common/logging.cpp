@@ -1,0 +1,148 @@
+#include "common/logging.hpp"
+
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+
+#include "common/console.hpp"
+#include "common/os_info.hpp"
+
+namespace es {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t kRotatingFileBytes = 16u << 20;
+constexpr std::size_t kRotatingFiles = 5;
+
+// An spdlog sink that hands lines to the non-blocking console queue; every
+// level goes to stderr.
+class ConsoleQueueSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  ConsoleQueueSink() : colour_(stream_is_terminal(1) && stream_is_terminal(2)) {
+    set_pattern_("%^%l%$: %v");
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(msg, formatted);
+    std::string text(formatted.data(), formatted.size());
+    if (colour_ && msg.color_range_end > msg.color_range_start) {
+      text.insert(msg.color_range_end, "\033[0m");
+      text.insert(msg.color_range_start, colour_for(msg.level));
+    }
+    // Diagnostics all go to stderr; stdout carries only a command's result
+    // (a file name, JSON), so scripts can read it.
+    console_write(ConsoleStream::kErr, text);
+  }
+  void flush_() override {}
+
+ private:
+  static const char* colour_for(spdlog::level::level_enum level) {
+    switch (level) {
+      case spdlog::level::warn: return "\033[33m\033[1m";
+      case spdlog::level::err:
+      case spdlog::level::critical: return "\033[31m\033[1m";
+      case spdlog::level::info: return "\033[32m";
+      default: return "\033[36m";
+    }
+  }
+  bool colour_;
+};
+
+std::shared_ptr<spdlog::sinks::sink> console_sink() {
+  static auto sink = std::make_shared<ConsoleQueueSink>();
+  return sink;
+}
+
+// Engine lines bypass the console sink (they are echoed with their own
+// prefix) but go to every file sink.
+std::shared_ptr<spdlog::logger>& files_only_logger() {
+  static std::shared_ptr<spdlog::logger> logger;
+  return logger;
+}
+
+void install(std::vector<spdlog::sink_ptr> file_sinks, spdlog::level::level_enum level) {
+  std::vector<spdlog::sink_ptr> sinks{console_sink()};
+  sinks.insert(sinks.end(), file_sinks.begin(), file_sinks.end());
+  auto logger = std::make_shared<spdlog::logger>("engine-supervisor", sinks.begin(), sinks.end());
+  logger->set_level(level);
+  logger->flush_on(spdlog::level::warn);
+  for (auto& sink : file_sinks) sink->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z [%l] %v");
+  spdlog::set_default_logger(logger);
+
+  auto engine = std::make_shared<spdlog::logger>("files", file_sinks.begin(), file_sinks.end());
+  engine->set_level(spdlog::level::info);
+  files_only_logger() = engine;
+}
+
+std::vector<spdlog::sink_ptr> current_file_sinks() {
+  auto sinks = spdlog::default_logger()->sinks();
+  sinks.erase(std::remove(sinks.begin(), sinks.end(), console_sink()), sinks.end());
+  return sinks;
+}
+
+Result<void> make_folder(const fs::path& folder) {
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  if (ec) {
+    return Error{ExitCode::kIoError,
+                 "cannot create log folder " + folder.string() + ": " + ec.message()};
+  }
+  return {};
+}
+
+}  // namespace
+
+void start_console_logging() { install({}, spdlog::level::info); }
+
+Result<fs::path> start_file_logging(const fs::path& logging_dir, std::string_view level) {
+  const auto parsed = spdlog::level::from_str(std::string(level));
+  if (auto made = make_folder(logging_dir); !made) {
+    install({}, parsed);
+    return made.error();
+  }
+  const auto file = logging_dir / "engine-supervisor.log";
+  try {
+    auto sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+        file.string(), kRotatingFileBytes, kRotatingFiles);
+    install({sink}, parsed);
+  } catch (const spdlog::spdlog_ex& e) {
+    install({}, parsed);
+    return Error{ExitCode::kIoError, "cannot open log file " + file.string() + ": " + e.what()};
+  }
+  return file;
+}
+
+Result<fs::path> add_session_log(const fs::path& logging_dir, std::string_view run_id) {
+  if (auto made = make_folder(logging_dir); !made) return made.error();
+  const auto file = logging_dir / ("session-" + std::string(run_id) + ".log");
+  auto sinks = current_file_sinks();
+  try {
+    sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(file.string()));
+  } catch (const spdlog::spdlog_ex& e) {
+    return Error{ExitCode::kIoError, "cannot open session log " + file.string() + ": " + e.what()};
+  }
+  install(sinks, spdlog::default_logger()->level());
+  return file;
+}
+
+void log_engine_line(std::string_view stream_name, std::string_view line) {
+  if (auto& logger = files_only_logger()) logger->info("[engine {}] {}", stream_name, line);
+}
+
+void log_to_files_only(std::string_view message) {
+  while (!message.empty() && message.back() == '\n') message.remove_suffix(1);
+  if (auto& logger = files_only_logger()) logger->error("{}", message);
+}
+
+void flush_logs() {
+  spdlog::default_logger()->flush();
+  if (auto& logger = files_only_logger()) logger->flush();
+}
+
+}  // namespace es

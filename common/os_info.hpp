@@ -1,0 +1,17 @@
+#pragma once
+// Facts about the running process, portably: its id, its executable, whether
+// a standard stream is a terminal. One implementation per OS.
+
+#include <filesystem>
+
+namespace es {
+
+long current_process_id();
+
+// The running executable's own path (for finding a config beside it).
+std::filesystem::path executable_path();
+
+// True if standard output (fd 1) or standard error (fd 2) is a terminal.
+bool stream_is_terminal(int fd);
+
+}  // namespace es

@@ -1,0 +1,17 @@
+#include <unistd.h>
+
+#include "common/os_info.hpp"
+
+namespace es {
+
+long current_process_id() { return static_cast<long>(::getpid()); }
+
+std::filesystem::path executable_path() {
+  std::error_code ec;
+  auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::path() : path;
+}
+
+bool stream_is_terminal(int fd) { return ::isatty(fd) == 1; }
+
+}  // namespace es

@@ -1,0 +1,64 @@
+#include "common/time_stamp.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+namespace es {
+namespace {
+
+std::optional<int> digits(std::string_view text, std::size_t at, std::size_t count) {
+  int value = 0;
+  for (std::size_t i = at; i < at + count; ++i) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    value = value * 10 + (text[i] - '0');
+  }
+  return value;
+}
+
+std::optional<Clock::time_point> from_fields(int y, int mo, int d, int h, int mi, int s) {
+  using namespace std::chrono;
+  const year_month_day date{year{y}, month{static_cast<unsigned>(mo)},
+                            day{static_cast<unsigned>(d)}};
+  if (!date.ok() || h > 23 || mi > 59 || s > 59) return std::nullopt;
+  return sys_days{date} + hours{h} + minutes{mi} + seconds{s};
+}
+
+// Reads fields at fixed offsets; `layout` marks digits with '#', every other
+// character must match literally.
+std::optional<Clock::time_point> parse_layout(std::string_view text, std::string_view layout) {
+  if (text.size() != layout.size()) return std::nullopt;
+  for (std::size_t i = 0; i < layout.size(); ++i) {
+    if (layout[i] != '#' && layout[i] != text[i]) return std::nullopt;
+  }
+  std::size_t at = 0;
+  int fields[6] = {};
+  const std::size_t widths[6] = {4, 2, 2, 2, 2, 2};
+  for (int f = 0; f < 6; ++f) {
+    while (layout[at] != '#') ++at;
+    auto value = digits(text, at, widths[f]);
+    if (!value) return std::nullopt;
+    fields[f] = *value;
+    at += widths[f];
+  }
+  return from_fields(fields[0], fields[1], fields[2], fields[3], fields[4], fields[5]);
+}
+
+}  // namespace
+
+std::string compact_stamp(Clock::time_point when) {
+  return fmt::format("{:%Y%m%dT%H%M%SZ}", fmt::gmtime(Clock::to_time_t(when)));
+}
+
+std::string iso8601_utc(Clock::time_point when) {
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(Clock::to_time_t(when)));
+}
+
+std::optional<Clock::time_point> parse_compact_stamp(std::string_view text) {
+  return parse_layout(text, "########T######Z");
+}
+
+std::optional<Clock::time_point> parse_iso8601_utc(std::string_view text) {
+  return parse_layout(text, "####-##-##T##:##:##Z");
+}
+
+}  // namespace es

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test: once in a normal
+# build with warnings as errors, once under AddressSanitizer and
+# UndefinedBehaviorSanitizer. This is the README's test command; .ci/run
+# runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+
+jobs=$(nproc 2>/dev/null || echo 2)
+
+build_and_test() {
+  local dir=$1; shift
+  cmake -S . -B "$dir" -DENGINE_SUPERVISOR_WERROR=ON "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+  (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 300)
+}
+
+echo "== build and test (RelWithDebInfo, -Werror) =="
+build_and_test build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+echo "== build and test under ASan + UBSan =="
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  build_and_test build-sanitize -DCMAKE_BUILD_TYPE=Debug -DENGINE_SUPERVISOR_SANITIZE=ON

@@ -1,0 +1,33 @@
+// `engine-supervisor backup`: a manual backup, safe while the engine writes.
+
+#include <spdlog/spdlog.h>
+
+#include "common/backup_store.hpp"
+#include "common/console.hpp"
+#include "supervisor/commands/commands.hpp"
+#include "supervisor/commands/config_source.hpp"
+
+namespace es {
+
+ExitCode run_backup_command(const BackupOptions& options) {
+  auto target = load_target_and_log(options.target);
+  if (!target) return target.error().exit_code;
+  const auto& config = target->config;
+  const BackupStore store(config.database.path, config.database.backup_dir);
+
+  auto taken = store.take(BackupKind::kManual, config.db_safeguards.backup_retention_count);
+  if (!taken) {
+    report_failure(taken.error());
+    return taken.error().exit_code;
+  }
+  for (const auto& warning : taken->warnings) spdlog::warn("{}", warning);
+  for (const auto& removed : taken->removed) {
+    spdlog::info("retention removed old backup {}", removed.string());
+  }
+  spdlog::info("backup of {} written and verified in {:.2f} s", config.database.path.string(),
+               taken->seconds);
+  console_write(ConsoleStream::kOut, taken->file.path.string() + "\n");
+  return ExitCode::kSuccess;
+}
+
+}  // namespace es

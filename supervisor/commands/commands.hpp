@@ -1,0 +1,42 @@
+#pragma once
+// One function per subcommand; main() parses the command line into these
+// options and turns the returned ExitCode into the process exit. Each command
+// prints its own results and failures.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "common/exit_code.hpp"
+
+namespace es {
+
+// Which DB a command works on: a config file (--config, or the default
+// search), or a bare DB path (--db) with default settings.
+struct TargetOptions {
+  std::optional<std::filesystem::path> config_file;
+  std::optional<std::filesystem::path> db_path;
+};
+
+struct CheckOptions {
+  TargetOptions target;
+  bool quick = false;
+  bool json = false;
+};
+ExitCode run_check_command(const CheckOptions& options);
+
+struct BackupOptions {
+  TargetOptions target;
+};
+ExitCode run_backup_command(const BackupOptions& options);
+
+struct BackupsOptions {
+  TargetOptions target;
+  bool json = false;
+};
+ExitCode run_backups_command(const BackupsOptions& options);
+
+ExitCode run_config_check_command(const TargetOptions& target);
+ExitCode run_config_show_command(const TargetOptions& target);
+
+}  // namespace es

@@ -1,0 +1,46 @@
+#include "supervisor/commands/config_source.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/console.hpp"
+#include "common/integrity_gate.hpp"
+#include "common/logging.hpp"
+#include "common/os_info.hpp"
+
+namespace es {
+namespace fs = std::filesystem;
+
+Result<LoadedTarget> load_target(const TargetOptions& options) {
+  if (options.db_path) {
+    const auto config = config_for_database(*options.db_path, fs::current_path());
+    return LoadedTarget{config, "--db " + shell_quote(config.database.path.string())};
+  }
+  auto file = find_config_file(options.config_file, fs::current_path(),
+                               executable_path().parent_path());
+  if (!file) return file.error();
+  auto config = load_config(*file);
+  if (!config) return config.error();
+  return LoadedTarget{*config, "--config " + shell_quote(file->string())};
+}
+
+Result<LoadedTarget> load_target_and_log(const TargetOptions& options) {
+  auto target = load_target(options);
+  if (!target) {
+    report_failure(target.error());
+    return target.error();
+  }
+  if (!target->config.source_file.empty()) {
+    auto logging = start_file_logging(target->config.logging_dir, target->config.logging_level);
+    if (!logging) spdlog::warn("{} — logging to the console only", logging.error().message);
+  }
+  return target;
+}
+
+void report_failure(const Error& error) {
+  std::string text = error.message;
+  if (text.empty() || text.back() != '\n') text += '\n';
+  console_write(ConsoleStream::kErr, text);
+  log_to_files_only(text);
+}
+
+}  // namespace es

@@ -1,0 +1,77 @@
+// engine-supervisor: parses the command line and dispatches to one command.
+// Everything else lives in the libraries; only here does a result become the
+// process exit code.
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <iostream>
+
+#include "common/console.hpp"
+#include "common/logging.hpp"
+#include "supervisor/commands/commands.hpp"
+
+namespace {
+
+void add_target_options(CLI::App& command, es::TargetOptions& target) {
+  auto* config = command.add_option("--config", target.config_file,
+                                    "Config file (default: ./engine-supervisor.yaml, then "
+                                    "engine-supervisor.yaml beside the executable)");
+  auto* db = command.add_option("--db", target.db_path, "Work on this DB with default settings");
+  config->excludes(db);
+}
+
+int finish(es::ExitCode code) {
+  es::flush_logs();
+  // Bounded: a console nobody reads must not keep the process alive.
+  es::console_flush(std::chrono::seconds(2));
+  return es::to_int(code);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  es::start_console_logging();
+  CLI::App app{"engine-supervisor: runs a SQLite-backed engine safely", "engine-supervisor"};
+  app.set_version_flag("--version", std::string("engine-supervisor ") + ENGINE_SUPERVISOR_VERSION);
+  app.require_subcommand(1);
+
+  es::CheckOptions check;
+  auto* check_cmd = app.add_subcommand("check", "Run the integrity gate on the DB");
+  add_target_options(*check_cmd, check.target);
+  check_cmd->add_flag("--quick", check.quick, "Use PRAGMA quick_check");
+  check_cmd->add_flag("--json", check.json, "Print the result as JSON");
+
+  es::BackupOptions backup;
+  auto* backup_cmd = app.add_subcommand("backup", "Take a verified manual backup");
+  add_target_options(*backup_cmd, backup.target);
+
+  es::BackupsOptions backups;
+  auto* backups_cmd = app.add_subcommand("backups", "List this DB's backups, newest first");
+  add_target_options(*backups_cmd, backups.target);
+  backups_cmd->add_flag("--json", backups.json, "Print the list as JSON");
+
+  es::TargetOptions config_target;
+  auto* config_cmd = app.add_subcommand("config", "Validate or show the configuration");
+  config_cmd->require_subcommand(1);
+  auto* config_check = config_cmd->add_subcommand("check", "Validate the config file");
+  auto* config_show = config_cmd->add_subcommand("show", "Print the resolved config");
+  for (auto* sub : {config_check, config_show}) {
+    sub->add_option("--config", config_target.config_file, "Config file");
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    app.exit(e);
+    return finish(es::ExitCode::kUsage);
+  }
+
+  if (*check_cmd) return finish(es::run_check_command(check));
+  if (*backup_cmd) return finish(es::run_backup_command(backup));
+  if (*backups_cmd) return finish(es::run_backups_command(backups));
+  if (*config_check) return finish(es::run_config_check_command(config_target));
+  if (*config_show) return finish(es::run_config_show_command(config_target));
+  return finish(es::ExitCode::kUsage);
+}

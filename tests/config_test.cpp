@@ -1,0 +1,176 @@
+#include "common/config.hpp"
+
+#include <doctest/doctest.h>
+
+#include "support/temp_dir.hpp"
+#include "support/test_db.hpp"
+
+using namespace es;
+namespace fs = std::filesystem;
+
+namespace {
+const char* kFullConfig = R"(database:
+  path: data/live.db
+  backup_dir: data/backups
+  allow_missing: false
+  require_local_filesystem: true
+db_safeguards:
+  pre_session_backup_enabled: true
+  post_session_backup_enabled: false
+  backup_retention_count: 7
+  integrity_check_on_startup: true
+  integrity_check_mode: quick
+engine:
+  command: ["python3", "engine.py"]
+  working_dir: .
+  env: {MODE: paper}
+  stop_signal: SIGTERM
+  stop_grace_seconds: 12
+  clean_exit_codes: [0, 3]
+summary:
+  dir: logs
+logging:
+  dir: logs
+  level: info
+)";
+
+Error parse_error(const std::string& text) {
+  auto result = parse_config(text, "/etc/es/conf.yaml");
+  REQUIRE_FALSE(result.has_value());
+  CHECK(result.error().exit_code == ExitCode::kConfigInvalid);
+  return result.error();
+}
+}  // namespace
+
+TEST_CASE("config: the documented keys are accepted and paths resolve against the file's folder") {
+  auto config = parse_config(kFullConfig, "/srv/neo/engine-supervisor.yaml");
+  REQUIRE(config.has_value());
+  CHECK(config->database.path == "/srv/neo/data/live.db");
+  CHECK(config->database.path_as_configured == "data/live.db");
+  CHECK(config->database.backup_dir == "/srv/neo/data/backups");
+  CHECK(config->db_safeguards.backup_retention_count == 7);
+  CHECK_FALSE(config->db_safeguards.post_session_backup_enabled);
+  CHECK(config->db_safeguards.integrity_check_mode == CheckMode::kQuick);
+  CHECK(config->engine.command == std::vector<std::string>{"python3", "engine.py"});
+  CHECK(config->engine.working_dir == "/srv/neo");
+  CHECK(config->engine.env.at("MODE") == "paper");
+  CHECK(config->engine.stop_signal == "SIGTERM");
+  CHECK(config->engine.stop_grace_seconds == 12);
+  CHECK(config->engine.clean_exit_codes == std::vector<int>{0, 3});
+  CHECK(config->summary_dir == "/srv/neo/logs");
+}
+
+TEST_CASE("config: defaults fill what is left out, and only that") {
+  auto config = parse_config("database:\n  path: /data/live.db\n", "/x/c.yaml");
+  REQUIRE(config.has_value());
+  CHECK(config->database.backup_dir == "/data");
+  CHECK(config->db_safeguards.pre_session_backup_enabled);
+  CHECK(config->db_safeguards.backup_retention_count == 10);
+  CHECK(config->db_safeguards.integrity_check_mode == CheckMode::kFull);
+  CHECK(config->engine.stop_signal == "SIGINT");
+  CHECK(config->engine.stop_grace_seconds == 30);
+  CHECK(config->engine.clean_exit_codes == std::vector<int>{0});
+  CHECK(config->summary_dir == "/x/logs");
+}
+
+TEST_CASE("config: a program given with a folder resolves against the config's folder") {
+  auto config = parse_config("database: {path: a.db}\nengine:\n  command: [bin/engine, --x]\n",
+                             "/opt/neo/c.yaml");
+  REQUIRE(config.has_value());
+  CHECK(config->engine.command.front() == "/opt/neo/bin/engine");
+}
+
+TEST_CASE("config: an unknown key is an error naming the key and its line") {
+  const auto error = parse_error(
+      "database:\n  path: live.db\ndb_safeguards:\n  backup_retention_cout: 5\n");
+  CHECK(error.message.find("db_safeguards.backup_retention_cout") != std::string::npos);
+  CHECK(error.message.find("line 4") != std::string::npos);
+  CHECK(error.message.find("/etc/es/conf.yaml") != std::string::npos);
+}
+
+TEST_CASE("config: a wrong type is an error naming the key and its line") {
+  SUBCASE("bool") {
+    const auto error = parse_error("database:\n  path: live.db\n  allow_missing: maybe\n");
+    CHECK(error.message.find("database.allow_missing") != std::string::npos);
+    CHECK(error.message.find("line 3") != std::string::npos);
+  }
+  SUBCASE("number") {
+    const auto error =
+        parse_error("database:\n  path: live.db\nengine:\n  stop_grace_seconds: soon\n");
+    CHECK(error.message.find("engine.stop_grace_seconds") != std::string::npos);
+    CHECK(error.message.find("line 4") != std::string::npos);
+  }
+  SUBCASE("list") {
+    const auto error = parse_error("database:\n  path: live.db\nengine:\n  command: engine.py\n");
+    CHECK(error.message.find("engine.command") != std::string::npos);
+  }
+  SUBCASE("choice") {
+    const auto error = parse_error(
+        "database:\n  path: live.db\ndb_safeguards:\n  integrity_check_mode: thorough\n");
+    CHECK(error.message.find("db_safeguards.integrity_check_mode") != std::string::npos);
+  }
+}
+
+TEST_CASE("config: a missing database.path is an error") {
+  const auto error = parse_error("database:\n  backup_dir: b\n");
+  CHECK(error.message.find("database.path") != std::string::npos);
+  CHECK(error.message.find("missing") != std::string::npos);
+  CHECK(parse_error("engine:\n  command: [x]\n").message.find("database") != std::string::npos);
+}
+
+TEST_CASE("config: backup_retention_count must be within 1..1000") {
+  for (const char* value : {"0", "-1", "1001"}) {
+    CAPTURE(value);
+    const auto error = parse_error(std::string("database:\n  path: live.db\ndb_safeguards:\n"
+                                               "  backup_retention_count: ") +
+                                   value + "\n");
+    CHECK(error.message.find("db_safeguards.backup_retention_count") != std::string::npos);
+    CHECK(error.message.find("between 1 and 1000") != std::string::npos);
+  }
+  CHECK(parse_config("database: {path: a}\ndb_safeguards: {backup_retention_count: 1000}\n", "c")
+            .has_value());
+}
+
+TEST_CASE("config: broken YAML and an empty file are errors with a line") {
+  CHECK(parse_error("database:\n  path: [unclosed\n").message.find("line") != std::string::npos);
+  CHECK(parse_error("").message.find("empty") != std::string::npos);
+  CHECK(parse_error("database:\n  path:\n").message.find("database.path") != std::string::npos);
+}
+
+TEST_CASE("config: find_config_file looks in the current folder, then beside the executable") {
+  test::TempDir cwd, exe;
+  CHECK_FALSE(find_config_file(std::nullopt, cwd.path(), exe.path()).has_value());
+  test::write_file(exe / "engine-supervisor.yaml", "database: {path: a}\n");
+  CHECK(find_config_file(std::nullopt, cwd.path(), exe.path()).value() ==
+        exe / "engine-supervisor.yaml");
+  test::write_file(cwd / "engine-supervisor.yaml", "database: {path: a}\n");
+  CHECK(find_config_file(std::nullopt, cwd.path(), exe.path()).value() ==
+        cwd / "engine-supervisor.yaml");
+  CHECK_FALSE(find_config_file(cwd / "nope.yaml", cwd.path(), exe.path()).has_value());
+}
+
+TEST_CASE("config: `config check` exits 78 naming the key; `config show` fills defaults") {
+  test::TempDir dir;
+  test::write_file(dir / "bad.yaml", "database:\n  path: live.db\ndb_safeguards:\n"
+                                     "  backup_retention_count: 0\n");
+  auto bad = test::run_command({test::supervisor_binary(), "config", "check", "--config",
+                                (dir / "bad.yaml").string()});
+  CHECK(bad.exit_code == 78);
+  CHECK(bad.err.find("db_safeguards.backup_retention_count") != std::string::npos);
+  CHECK(bad.err.find("line 4") != std::string::npos);
+
+  test::write_file(dir / "good.yaml", "database:\n  path: live.db\n");
+  auto show = test::run_command({test::supervisor_binary(), "config", "show", "--config",
+                                 (dir / "good.yaml").string()});
+  CHECK(show.exit_code == 0);
+  CHECK(show.out.find("backup_retention_count: 10") != std::string::npos);
+  CHECK(show.out.find((dir / "live.db").string()) != std::string::npos);
+
+  for (const char* command : {"check", "backup", "backups"}) {
+    CAPTURE(command);
+    auto result = test::run_command({test::supervisor_binary(), command, "--config",
+                                     (dir / "bad.yaml").string()});
+    CHECK(result.exit_code == 78);
+  }
+  CHECK(test::run_command({test::supervisor_binary(), "check", "--bogus"}).exit_code == 64);
+}

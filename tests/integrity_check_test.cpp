@@ -1,0 +1,54 @@
+#include "common/integrity_check.hpp"
+
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+
+#include "support/temp_dir.hpp"
+#include "support/test_db.hpp"
+
+using namespace es;
+namespace fs = std::filesystem;
+
+TEST_CASE("integrity_check: a good DB is ok in both modes, with its shape") {
+  test::TempDir dir;
+  test::make_db(dir / "live.db");
+  for (auto mode : {CheckMode::kFull, CheckMode::kQuick}) {
+    const auto report = run_integrity_check(dir / "live.db", mode);
+    CHECK(report.ok());
+    CHECK(report.rows == std::vector<std::string>{"ok"});
+    CHECK(report.page_count > 1);
+    CHECK(report.schema_objects == 2);
+  }
+}
+
+TEST_CASE("integrity_check: a missing DB is reported and never created") {
+  test::TempDir dir;
+  const auto report = run_integrity_check(dir / "absent.db", CheckMode::kFull);
+  CHECK(report.verdict == CheckVerdict::kMissing);
+  CHECK_FALSE(fs::exists(dir / "absent.db"));
+  CHECK(fs::is_empty(dir.path()));
+}
+
+TEST_CASE("integrity_check: a step error keeps the rows read before it") {
+  test::TempDir dir;
+  test::make_db(dir / "live.db", 2000);
+  const int page = test::page_size_of(dir / "live.db");
+  test::overwrite(dir / "live.db", static_cast<std::uintmax_t>(page) * 3, page);
+  const auto report = run_integrity_check(dir / "live.db", CheckMode::kFull);
+  CHECK(report.verdict == CheckVerdict::kMalformed);
+  CHECK_FALSE(report.rows.empty());
+  CHECK(report.first_failure() != "ok");
+}
+
+TEST_CASE("integrity_check: the progress callback can abort a check") {
+  test::TempDir dir;
+  test::make_db(dir / "live.db", 20000);
+  int calls = 0;
+  const auto report = run_integrity_check(dir / "live.db", CheckMode::kFull, [&](double) {
+    ++calls;
+    return false;
+  });
+  CHECK(calls >= 1);
+  CHECK_FALSE(report.ok());
+  CHECK((report.sqlite_code & 0xff) == SQLITE_INTERRUPT);
+}

@@ -1,0 +1,137 @@
+#include "support/test_db.hpp"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+namespace es::test {
+namespace fs = std::filesystem;
+
+namespace {
+void exec(sqlite3* db, const std::string& sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+    std::string message = error ? error : "unknown";
+    sqlite3_free(error);
+    throw std::runtime_error("test sql failed: " + sql + ": " + message);
+  }
+}
+}  // namespace
+
+void make_db(const fs::path& path, int rows, int payload_bytes) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) throw std::runtime_error("open " + path.string());
+  exec(db, "PRAGMA journal_mode=WAL");
+  exec(db, "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, payload TEXT)");
+  exec(db, "CREATE INDEX IF NOT EXISTS t_payload ON t(payload)");
+  exec(db, "BEGIN");
+  for (int i = 0; i < rows; ++i) {
+    exec(db, "INSERT INTO t(payload) VALUES (printf('%0" + std::to_string(payload_bytes) +
+                 "d-%d', abs(random()) % 1000000, " + std::to_string(i) + "))");
+  }
+  exec(db, "COMMIT");
+  exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+  sqlite3_close(db);
+}
+
+std::int64_t count_rows(const fs::path& path, const std::string& table) {
+  sqlite3* db = nullptr;
+  sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* statement = nullptr;
+  std::int64_t count = -1;
+  if (sqlite3_prepare_v2(db, ("SELECT count(*) FROM " + table).c_str(), -1, &statement, nullptr) ==
+          SQLITE_OK &&
+      sqlite3_step(statement) == SQLITE_ROW) {
+    count = sqlite3_column_int64(statement, 0);
+  }
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return count;
+}
+
+int page_size_of(const fs::path& path) {
+  const auto header = read_file(path).substr(0, 100);
+  const int size = (static_cast<unsigned char>(header[16]) << 8) | static_cast<unsigned char>(header[17]);
+  return size == 1 ? 65536 : size;
+}
+
+void overwrite(const fs::path& path, std::uintmax_t offset, std::size_t length, int byte) {
+  std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+  file.seekp(static_cast<std::streamoff>(offset));
+  std::mt19937 random(static_cast<unsigned>(offset));
+  for (std::size_t i = 0; i < length; ++i) {
+    file.put(static_cast<char>(byte >= 0 ? byte : static_cast<int>(random() & 0xff)));
+  }
+  if (!file) throw std::runtime_error("overwrite failed on " + path.string());
+}
+
+void truncate_to(const fs::path& path, std::uintmax_t size) { fs::resize_file(path, size); }
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+void write_file(const fs::path& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+}
+
+namespace {
+CommandResult run(const std::vector<std::string>& argv, const fs::path& cwd, bool drop_root) {
+  // Output goes to files, not pipes, so a chatty child can never block on us.
+  char out_template[] = "/tmp/es-cmd-out-XXXXXX";
+  char err_template[] = "/tmp/es-cmd-err-XXXXXX";
+  const int out_fd = mkstemp(out_template);
+  const int err_fd = mkstemp(err_template);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out_fd, 1);
+    dup2(err_fd, 2);
+    const int null_fd = open("/dev/null", O_RDONLY);
+    dup2(null_fd, 0);
+    if (chdir(cwd.c_str()) != 0) _exit(127);
+    constexpr uid_t kNobody = 65534;
+    if (drop_root && getuid() == 0 && (setgid(kNobody) != 0 || setuid(kNobody) != 0)) _exit(126);
+    std::vector<char*> args;
+    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  close(out_fd);
+  close(err_fd);
+  CommandResult result;
+  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+  result.out = read_file(out_template);
+  result.err = read_file(err_template);
+  fs::remove(out_template);
+  fs::remove(err_template);
+  return result;
+}
+
+}  // namespace
+
+CommandResult run_command(const std::vector<std::string>& argv, const fs::path& cwd) {
+  return run(argv, cwd, false);
+}
+
+CommandResult run_command_unprivileged(const std::vector<std::string>& argv, const fs::path& cwd) {
+  return run(argv, cwd, true);
+}
+
+std::string supervisor_binary() { return ES_SUPERVISOR_BINARY; }
+std::string demo_engine_binary() { return ES_DEMO_ENGINE_BINARY; }
+
+}  // namespace es::test

@@ -9,6 +9,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
+#include <string_view>
 
 #include "common/result.hpp"
 
@@ -39,6 +41,13 @@ namespace es {
 
 // Removes write permission for everyone.
 [[nodiscard]] Result<void> make_read_only(const std::filesystem::path& file);
+
+// Appends `line` plus '\n' in one write and fsyncs the file. Creates the file
+// with mode 0600 if needed (and then syncs its folder). If the file does not
+// end in '\n' (a torn earlier write), a '\n' goes first so the new line
+// stays whole.
+[[nodiscard]] Result<void> append_line_durably(const std::filesystem::path& file,
+                                               std::string_view line);
 
 // The text of an OS error number, for messages.
 std::string os_error_text(int error_number);

@@ -94,4 +94,29 @@ Result<void> make_read_only(const fs::path& file) {
   return {};
 }
 
+Result<void> append_line_durably(const fs::path& file, std::string_view line) {
+  Descriptor fd(::open(file.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (fd.get() < 0) return os_error("open for append of", file, errno);
+  struct stat info {};
+  if (::fstat(fd.get(), &info) != 0) return os_error("stat of", file, errno);
+  std::string text;
+  if (info.st_size > 0) {
+    char last = '\n';
+    if (::pread(fd.get(), &last, 1, info.st_size - 1) == 1 && last != '\n') text += '\n';
+  }
+  text.append(line);
+  text += '\n';
+  // One write() for the whole line: O_APPEND makes it land in one piece.
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    const auto written = ::write(fd.get(), rest.data(), rest.size());
+    if (written < 0 && errno == EINTR) continue;
+    if (written < 0) return os_error("append to", file, errno);
+    rest.remove_prefix(static_cast<std::size_t>(written));
+  }
+  if (::fsync(fd.get()) != 0) return os_error("fsync of", file, errno);
+  if (info.st_size == 0) return sync_folder(file.parent_path());
+  return {};
+}
+
 }  // namespace es

@@ -51,6 +51,18 @@ int main(int argc, char** argv) {
   add_target_options(*backups_cmd, backups.target);
   backups_cmd->add_flag("--json", backups.json, "Print the list as JSON");
 
+  es::RunOptions run;
+  run.version = ENGINE_SUPERVISOR_VERSION;
+  auto* run_cmd = app.add_subcommand("run", "Run one supervised engine session");
+  add_target_options(*run_cmd, run.target);
+
+  es::HistoryOptions history;
+  auto* history_cmd = app.add_subcommand("history", "List this DB's runs, newest first");
+  add_target_options(*history_cmd, history.target);
+  history_cmd->add_flag("--json", history.json, "Print the runs as JSON");
+  history_cmd->add_option("--limit", history.limit, "Show at most N runs (default 20)")
+      ->check(CLI::PositiveNumber);
+
   es::TargetOptions config_target;
   auto* config_cmd = app.add_subcommand("config", "Validate or show the configuration");
   config_cmd->require_subcommand(1);
@@ -68,6 +80,8 @@ int main(int argc, char** argv) {
     return finish(es::ExitCode::kUsage);
   }
 
+  if (*run_cmd) return finish(es::run_run_command(run));
+  if (*history_cmd) return finish(es::run_history_command(history));
   if (*check_cmd) return finish(es::run_check_command(check));
   if (*backup_cmd) return finish(es::run_backup_command(backup));
   if (*backups_cmd) return finish(es::run_backups_command(backups));

@@ -36,6 +36,19 @@ struct BackupsOptions {
 };
 ExitCode run_backups_command(const BackupsOptions& options);
 
+struct RunOptions {
+  TargetOptions target;
+  std::string version;
+};
+ExitCode run_run_command(const RunOptions& options);
+
+struct HistoryOptions {
+  TargetOptions target;
+  bool json = false;
+  int limit = 20;
+};
+ExitCode run_history_command(const HistoryOptions& options);
+
 ExitCode run_config_check_command(const TargetOptions& target);
 ExitCode run_config_show_command(const TargetOptions& target);
 

@@ -1,0 +1,111 @@
+#include "common/run_history.hpp"
+
+#include <fstream>
+#include <map>
+
+#include "common/fs_ops.hpp"
+
+namespace es {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+fs::path RunHistory::path_for(const fs::path& db_path) {
+  return fs::path(db_path.string() + ".supervisor-history.jsonl");
+}
+
+Result<void> RunHistory::append(const json& event) const {
+  return append_line_durably(file_, event.dump());
+}
+
+json run_started_event(const std::string& run_id, const std::string& started_at,
+                       const json& details) {
+  json event = details;
+  event["event"] = "run_started";
+  event["run_id"] = run_id;
+  event["started_at"] = started_at;
+  return event;
+}
+
+json engine_started_event(const std::string& run_id, long pid) {
+  return {{"event", "engine_started"}, {"run_id", run_id}, {"pid", pid}};
+}
+
+json stop_requested_event(const std::string& run_id, const std::string& at,
+                          const std::string& reason) {
+  return {{"event", "stop_requested"}, {"run_id", run_id}, {"at", at}, {"reason", reason}};
+}
+
+json run_finished_event(const RunRecord& run) {
+  json event = {{"event", "run_finished"},       {"run_id", run.run_id},
+                {"outcome", run.outcome},        {"halt_reason", run.halt_reason},
+                {"ended_at", run.ended_at.value_or("")}};
+  event["exit_code"] = run.exit_code ? json(*run.exit_code) : json(nullptr);
+  event["signal"] = run.signal ? json(*run.signal) : json(nullptr);
+  return event;
+}
+
+namespace {
+
+template <class T>
+std::optional<T> optional_field(const json& event, const char* key) {
+  const auto it = event.find(key);
+  if (it == event.end() || it->is_null()) return std::nullopt;
+  return it->get<T>();
+}
+
+void apply(const json& event, std::map<std::string, std::size_t>& index,
+           std::vector<RunRecord>& runs, std::vector<json>& others) {
+  const auto type = event.at("event").get<std::string>();
+  if (type == "run_started") {
+    RunRecord run;
+    run.run_id = event.at("run_id").get<std::string>();
+    run.started_at = event.at("started_at").get<std::string>();
+    run.summary_path = event.value("summary_path", "");
+    run.started = event;
+    index[run.run_id] = runs.size();
+    runs.push_back(std::move(run));
+    return;
+  }
+  if (!event.contains("run_id")) {
+    others.push_back(event);
+    return;
+  }
+  const auto found = index.find(event.at("run_id").get<std::string>());
+  if (found == index.end()) return;
+  RunRecord& run = runs[found->second];
+  if (type == "engine_started") {
+    run.engine_pid = event.at("pid").get<long>();
+  } else if (type == "run_finished") {
+    run.outcome = event.at("outcome").get<std::string>();
+    run.halt_reason = event.value("halt_reason", "");
+    run.ended_at = optional_field<std::string>(event, "ended_at");
+    run.exit_code = optional_field<int>(event, "exit_code");
+    run.signal = optional_field<std::string>(event, "signal");
+  } else if (type == "stop_requested" && run.halt_reason.empty()) {
+    run.halt_reason = event.value("reason", "");
+  }
+}
+
+}  // namespace
+
+LoadedHistory RunHistory::load() const {
+  LoadedHistory loaded;
+  std::ifstream in(file_, std::ios::binary);
+  if (!in) return loaded;
+  std::map<std::string, std::size_t> index;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (line.empty()) continue;
+    try {
+      apply(json::parse(line), index, loaded.runs, loaded.other_events);
+    } catch (const json::exception& e) {
+      // nlohmann stops here: a torn or edited line is skipped, loudly.
+      loaded.warnings.push_back("run history " + file_.string() + " line " +
+                                std::to_string(number) + " is unreadable and was skipped (" +
+                                e.what() + ")");
+    }
+  }
+  return loaded;
+}
+
+}  // namespace es

@@ -1,0 +1,71 @@
+#pragma once
+// The supervisor's durable run history: an append-only JSON Lines file
+// beside the DB (`<db>.supervisor-history.jsonl`), never the engine's DB.
+//
+// Each line is one event, fsynced when written: a run started, the engine
+// started, a stop was requested, the run finished, a restore. A run with a
+// start and no finish is still `running`; after its supervisor died it is
+// found that way at the next start and closed as supervisor_lost.
+// A line that does not parse (a torn write, a hand edit) is skipped with a
+// warning: a damaged history never stops a session.
+// One writer at a time (the holder of the session lock); not thread-safe.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.hpp"
+
+namespace es {
+
+struct RunRecord {
+  std::string run_id;
+  std::string started_at;
+  std::optional<std::string> ended_at;
+  std::string outcome = "running";  // running | clean | unclean | aborted
+  std::string halt_reason;
+  std::optional<int> exit_code;
+  std::optional<std::string> signal;
+  std::optional<long> engine_pid;
+  std::string summary_path;
+  nlohmann::json started;  // the run_started event as written, for recovery
+
+  bool running() const { return outcome == "running"; }
+};
+
+struct LoadedHistory {
+  std::vector<RunRecord> runs;  // oldest first
+  std::vector<nlohmann::json> other_events;  // restores and the like, oldest first
+  std::vector<std::string> warnings;
+};
+
+class RunHistory {
+ public:
+  explicit RunHistory(std::filesystem::path file) : file_(std::move(file)) {}
+
+  static std::filesystem::path path_for(const std::filesystem::path& db_path);
+
+  const std::filesystem::path& file() const { return file_; }
+
+  // Appends one event line and fsyncs it. Creates the file (0600) if needed.
+  [[nodiscard]] Result<void> append(const nlohmann::json& event) const;
+
+  // Reads what can be read. A missing file is an empty history.
+  LoadedHistory load() const;
+
+ private:
+  std::filesystem::path file_;
+};
+
+// The events, built in one place so writer and reader agree on the fields.
+nlohmann::json run_started_event(const std::string& run_id, const std::string& started_at,
+                                 const nlohmann::json& details);
+nlohmann::json engine_started_event(const std::string& run_id, long pid);
+nlohmann::json stop_requested_event(const std::string& run_id, const std::string& at,
+                                    const std::string& reason);
+nlohmann::json run_finished_event(const RunRecord& finished);
+
+}  // namespace es

@@ -1,0 +1,86 @@
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "common/fs_ops.hpp"
+#include "common/session_lock.hpp"
+
+namespace es {
+namespace fs = std::filesystem;
+
+struct SessionLock::Handle {
+  int fd = -1;
+  fs::path path;
+  ~Handle() {
+    // Closing the descriptor releases the flock.
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+namespace {
+
+std::string read_all(int fd) {
+  std::string text;
+  char buffer[4096];
+  off_t offset = 0;
+  for (;;) {
+    const auto got = ::pread(fd, buffer, sizeof buffer, offset);
+    if (got <= 0) break;
+    text.append(buffer, static_cast<std::size_t>(got));
+    offset += got;
+  }
+  return text;
+}
+
+}  // namespace
+
+Result<SessionLock> SessionLock::acquire(const fs::path& db_path) {
+  auto handle = std::make_unique<Handle>();
+  handle->path = path_for(db_path);
+  // O_CLOEXEC: the engine must not inherit the lock and keep it after we die.
+  handle->fd = ::open(handle->path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (handle->fd < 0) {
+    return Error{ExitCode::kIoError,
+                 "open of lock file " + handle->path.string() + " failed: " + os_error_text(errno)};
+  }
+  if (::flock(handle->fd, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    if (error != EWOULDBLOCK) {
+      return Error{ExitCode::kIoError,
+                   "lock of " + handle->path.string() + " failed: " + os_error_text(error)};
+    }
+    const auto holder = parse_lock_holder(read_all(handle->fd));
+    std::string who = holder ? "supervisor pid " + std::to_string(holder->pid) + " (run " +
+                                   holder->run_id + ", started " + holder->started_at + ")"
+                             : "another supervisor (its lock file names no holder yet)";
+    return Error{ExitCode::kLocked,
+                 "another supervisor holds this DB: " + who + " has the lock " +
+                     handle->path.string() + " on " + db_path.string() +
+                     ". Stop that run first (or wait for it to finish); this one changes nothing."};
+  }
+  auto previous = parse_lock_holder(read_all(handle->fd));
+  return SessionLock(std::move(handle), std::move(previous));
+}
+
+SessionLock::SessionLock(std::unique_ptr<Handle> handle, std::optional<LockHolder> previous)
+    : handle_(std::move(handle)), previous_(std::move(previous)) {}
+
+SessionLock::SessionLock(SessionLock&& other) noexcept = default;
+SessionLock::~SessionLock() = default;
+
+Result<void> SessionLock::record(const LockHolder& holder) {
+  const auto text = format_lock_holder(holder);
+  // Rewrite in place: the content is tiny and a torn record only costs the
+  // next start one heartbeat of precision.
+  if (::ftruncate(handle_->fd, 0) != 0 ||
+      ::pwrite(handle_->fd, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()) ||
+      ::fdatasync(handle_->fd) != 0) {
+    return Error{ExitCode::kIoError,
+                 "write of lock file " + handle_->path.string() + " failed: " + os_error_text(errno)};
+  }
+  return {};
+}
+
+}  // namespace es

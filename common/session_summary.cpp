@@ -1,0 +1,68 @@
+#include "common/session_summary.hpp"
+
+#include "common/atomic_file.hpp"
+
+namespace es {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+template <class T>
+json or_null(const std::optional<T>& value) {
+  return value ? json(*value) : json(nullptr);
+}
+}  // namespace
+
+json to_json(const SessionSummary& s) {
+  const auto& h = s.db_health;
+  return json{
+      {"run_id", s.run_id},
+      {"started_at", s.started_at},
+      {"ended_at", s.ended_at},
+      {"outcome", s.outcome},
+      {"halt_reason", s.halt_reason},
+      {"engine",
+       {{"command", s.engine.command},
+        {"pid", or_null(s.engine.pid)},
+        {"exit_code", or_null(s.engine.exit_code)},
+        {"signal", or_null(s.engine.signal)}}},
+      {"db_health",
+       {{"integrity_check", h.integrity_check},
+        {"pre_session_backup", or_null(h.pre_session_backup)},
+        {"post_session_backup", or_null(h.post_session_backup)},
+        {"db_path", h.db_path},
+        {"integrity_check_mode", h.integrity_check_mode},
+        {"integrity_check_seconds", h.integrity_check_seconds},
+        {"post_session_integrity", or_null(h.post_session_integrity)},
+        {"backup_dir", h.backup_dir},
+        {"filesystem_type", h.filesystem_type},
+        {"warnings", h.warnings}}},
+      {"supervisor",
+       {{"exit_code", or_null(s.supervisor_exit_code)},
+        {"log_file", s.log_file},
+        {"config_file", s.config_file},
+        {"version", s.supervisor_version}}},
+  };
+}
+
+fs::path summary_path(const fs::path& summary_dir, const std::string& run_id) {
+  return summary_dir / ("session-" + run_id + ".json");
+}
+
+Result<fs::path> write_summary(const fs::path& summary_dir, const SessionSummary& summary) {
+  std::error_code ec;
+  fs::create_directories(summary_dir, ec);
+  if (ec) {
+    return Error{ExitCode::kIoError,
+                 "cannot create summary folder " + summary_dir.string() + ": " + ec.message()};
+  }
+  const auto text = to_json(summary).dump(2) + "\n";
+  const auto path = summary_path(summary_dir, summary.run_id);
+  if (auto written = write_file_atomically(path, text); !written) return written.error();
+  if (auto latest = write_file_atomically(summary_dir / "latest.json", text); !latest) {
+    return latest.error();
+  }
+  return path;
+}
+
+}  // namespace es

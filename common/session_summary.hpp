@@ -1,0 +1,65 @@
+#pragma once
+// The session summary: what happened in one run, and the DB's health, as a
+// JSON file an operator (or a monitor) reads. Documented field by field in
+// docs/session-summary.md, with a JSON Schema beside it.
+//
+// Written atomically in every outcome to `summary.dir/session-<run_id>.json`,
+// then copied to `summary.dir/latest.json`. Plain values; one thread.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.hpp"
+
+namespace es {
+
+struct DbHealth {
+  std::string integrity_check = "skipped";  // "ok", the first failure line, or "skipped"
+  std::optional<std::string> pre_session_backup;   // file name, or null
+  std::optional<std::string> post_session_backup;  // file name, or null
+  std::string db_path;                             // as configured
+  // Beside the four required keys, what an operator needs:
+  std::string integrity_check_mode = "full";
+  double integrity_check_seconds = 0;
+  std::optional<std::string> post_session_integrity;  // quick_check after the engine, or null
+  std::string backup_dir;
+  std::string filesystem_type;
+  std::vector<std::string> warnings;
+};
+
+struct EngineRecord {
+  std::vector<std::string> command;
+  std::optional<long> pid;
+  std::optional<int> exit_code;
+  std::optional<std::string> signal;
+};
+
+struct SessionSummary {
+  std::string run_id;
+  std::string started_at;
+  std::string ended_at;
+  std::string outcome;      // clean | unclean | aborted
+  std::string halt_reason;
+  EngineRecord engine;
+  DbHealth db_health;
+  std::optional<int> supervisor_exit_code;
+  std::string log_file;
+  std::string config_file;
+  std::string supervisor_version;
+};
+
+nlohmann::json to_json(const SessionSummary& summary);
+
+std::filesystem::path summary_path(const std::filesystem::path& summary_dir,
+                                   const std::string& run_id);
+
+// Writes session-<run_id>.json and then latest.json, each atomically.
+// Creates the folder if needed.
+[[nodiscard]] Result<std::filesystem::path> write_summary(const std::filesystem::path& summary_dir,
+                                                          const SessionSummary& summary);
+
+}  // namespace es

@@ -1,0 +1,47 @@
+#include "common/startup_check.hpp"
+
+#include <future>
+
+namespace es {
+
+StartupCheck run_startup_check(const StartupCheckRequest& request, const CheckProgress& progress) {
+  StartupCheck result;
+  const BackupStore store(request.gate.db_path, request.gate.backup_dir);
+  std::error_code ec;
+  // A missing DB has nothing to back up; the gate decides what that means.
+  const bool db_exists = std::filesystem::exists(request.gate.db_path, ec);
+  result.backup_attempted = request.take_backup && db_exists;
+
+  std::future<Result<PreparedBackup>> prepared;
+  if (result.backup_attempted) {
+    prepared = std::async(std::launch::async,
+                          [&store, &request] { return store.prepare(request.backup_kind); });
+  }
+  if (request.run_gate) {
+    result.gate = run_integrity_gate(request.gate, progress);
+  } else {
+    result.gate.report.db_path = request.gate.db_path;
+    result.gate.report.verdict = CheckVerdict::kOk;
+    result.gate.report.rows = {"skipped"};
+  }
+  if (!result.backup_attempted) return result;
+
+  auto copy = prepared.get();
+  if (!result.gate.passed()) {
+    result.backup_attempted = false;  // the copy is discarded with `copy`
+    return result;
+  }
+  if (!copy) {
+    result.backup_error = copy.error();
+    return result;
+  }
+  auto taken = store.commit(std::move(*copy), request.retention_count);
+  if (taken) {
+    result.backup = std::move(*taken);
+  } else {
+    result.backup_error = taken.error();
+  }
+  return result;
+}
+
+}  // namespace es

@@ -1,0 +1,35 @@
+#pragma once
+// The integrity gate and the pre-session backup, run side by side.
+//
+// Both only read the DB, so they use both cores: the backup is copied and
+// verified under a temporary name while the gate checks the live file, and
+// it becomes a backup (rename, retention) only if the gate passes. A failed
+// gate leaves no backup behind; a failed backup never blocks (the caller
+// warns). Blocking; uses one extra thread for the backup.
+
+#include <optional>
+
+#include "common/backup_store.hpp"
+#include "common/integrity_gate.hpp"
+
+namespace es {
+
+struct StartupCheck {
+  GateResult gate;
+  bool backup_attempted = false;
+  std::optional<TakenBackup> backup;  // set when taken
+  std::optional<Error> backup_error;  // set when attempted and failed
+};
+
+struct StartupCheckRequest {
+  GateRequest gate;
+  bool run_gate = true;       // db_safeguards.integrity_check_on_startup
+  bool take_backup = true;    // db_safeguards.pre_session_backup_enabled
+  BackupKind backup_kind = BackupKind::kPreSession;
+  int retention_count = 10;
+};
+
+StartupCheck run_startup_check(const StartupCheckRequest& request,
+                               const CheckProgress& progress = {});
+
+}  // namespace es

@@ -1,0 +1,23 @@
+#include "supervisor/classify_exit.hpp"
+
+#include <algorithm>
+
+namespace es {
+
+SessionVerdict classify_exit(const EngineExit& exit, const watch::State& watch,
+                             const std::vector<int>& clean_exit_codes) {
+  if (watch.killed_after_grace) return {"unclean", "stop_timeout_killed"};
+  if (exit.signal) return {"unclean", "signal:" + exit.signal_name()};
+  const int code = exit.exit_code.value_or(-1);
+  if (std::find(clean_exit_codes.begin(), clean_exit_codes.end(), code) == clean_exit_codes.end()) {
+    return {"unclean", "exit_code:" + std::to_string(code)};
+  }
+  switch (watch.cause) {
+    case watch::StopCause::kConsoleClosed: return {"clean", "console_closed"};
+    case watch::StopCause::kStopRequested: return {"clean", "stop_requested"};
+    case watch::StopCause::kNone: break;
+  }
+  return {"clean", "engine_exit"};
+}
+
+}  // namespace es

@@ -1,0 +1,56 @@
+// `engine-supervisor history`: the runs of this DB, newest first.
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include "common/console.hpp"
+#include "common/run_history.hpp"
+#include "supervisor/commands/commands.hpp"
+#include "supervisor/commands/config_source.hpp"
+
+namespace es {
+
+ExitCode run_history_command(const HistoryOptions& options) {
+  auto target = load_target(options.target);
+  if (!target) {
+    report_failure(target.error());
+    return target.error().exit_code;
+  }
+  const RunHistory history(RunHistory::path_for(target->config.database.path));
+  auto loaded = history.load();
+  for (const auto& warning : loaded.warnings) spdlog::warn("{}", warning);
+
+  nlohmann::json rows = nlohmann::json::array();
+  std::string table;
+  int shown = 0;
+  for (auto run = loaded.runs.rbegin(); run != loaded.runs.rend() && shown < options.limit;
+       ++run, ++shown) {
+    const std::string code = run->exit_code ? std::to_string(*run->exit_code)
+                             : run->signal  ? *run->signal
+                                            : "-";
+    rows.push_back({{"run_id", run->run_id},
+                    {"started_at", run->started_at},
+                    {"ended_at", run->ended_at ? nlohmann::json(*run->ended_at) : nullptr},
+                    {"outcome", run->outcome},
+                    {"halt_reason", run->halt_reason},
+                    {"exit_code", run->exit_code ? nlohmann::json(*run->exit_code) : nullptr},
+                    {"signal", run->signal ? nlohmann::json(*run->signal) : nullptr}});
+    table += fmt::format("{:<26} {:<20} {:<20} {:<8} {:<22} {}\n", run->run_id, run->started_at,
+                         run->ended_at.value_or("-"), run->outcome, run->halt_reason, code);
+  }
+  if (options.json) {
+    console_write(ConsoleStream::kOut, rows.dump(2) + "\n");
+  } else if (rows.empty()) {
+    console_write(ConsoleStream::kOut, "no runs recorded in " + history.file().string() + "\n");
+  } else {
+    console_write(ConsoleStream::kOut,
+                  fmt::format("{:<26} {:<20} {:<20} {:<8} {:<22} {}\n", "run_id", "started_at",
+                              "ended_at", "outcome", "halt_reason", "exit") +
+                      table);
+  }
+  return ExitCode::kSuccess;
+}
+
+}  // namespace es

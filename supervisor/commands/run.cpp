@@ -1,0 +1,27 @@
+// `engine-supervisor run`: one supervised session.
+
+#include "supervisor/commands/commands.hpp"
+#include "supervisor/commands/config_source.hpp"
+#include "supervisor/lifecycle.hpp"
+
+namespace es {
+
+ExitCode run_run_command(const RunOptions& options) {
+  // No file logging yet: the lock comes first, so a refused second run
+  // touches nothing of the running one, its log included.
+  auto target = load_target(options.target);
+  if (!target) {
+    report_failure(target.error());
+    return target.error().exit_code;
+  }
+  if (target->config.engine.command.empty()) {
+    const Error error{ExitCode::kConfigInvalid,
+                      "config error in " + target->config.source_file.string() +
+                          ", key 'engine.command': `run` needs the engine's command line"};
+    report_failure(error);
+    return error.exit_code;
+  }
+  return run_session(SessionRequest{target->config, target->target_argument, options.version});
+}
+
+}  // namespace es

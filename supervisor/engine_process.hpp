@@ -1,0 +1,73 @@
+#pragma once
+// The engine as a child process: started as the DB's sole writer, its output
+// drained line by line, stopped and killed as a whole tree, and reaped.
+//
+// One small interface; the OS code lives in platform/engine_process_posix.cpp
+// and platform/engine_process_windows.cpp.
+//  - POSIX: its own process group, PR_SET_PDEATHSIG(SIGKILL) so it dies with
+//    the supervisor, a clean signal mask, no leaked descriptors, stdin from
+//    /dev/null.
+//  - Windows: CREATE_NEW_PROCESS_GROUP, and a Job Object with
+//    KILL_ON_JOB_CLOSE.
+//
+// Threading: everything runs on the EventLoop's thread; handlers are called
+// there. Neither Boost.Asio nor Boost.Process appears in this header.
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "supervisor/event_loop.hpp"
+
+namespace es {
+
+struct EngineSpec {
+  std::vector<std::string> argv;  // argv[0] is a path, or a name looked up on PATH
+  std::filesystem::path working_dir;
+  std::map<std::string, std::string> extra_env;  // added to the supervisor's environment
+};
+
+// How the engine ended. Exactly one of exit_code and signal is set.
+struct EngineExit {
+  std::optional<int> exit_code;
+  std::optional<int> signal;      // POSIX: the terminating signal, never an "exit code"
+  std::string signal_name() const;  // "SIGKILL"
+};
+
+enum class OutputStream { kStdout, kStderr };
+
+class EngineProcess {
+ public:
+  using LineHandler = std::function<void(OutputStream, std::string_view line)>;
+  using ExitHandler = std::function<void(const EngineExit&)>;
+
+  // Starts the engine. Fails with kEngineNotStarted, naming the program and
+  // the OS error, if it cannot be started (missing, not executable, bad
+  // working folder). `on_line` gets every complete line of output; `on_exit`
+  // runs once, after the process was reaped and its pipes were drained.
+  [[nodiscard]] static Result<std::unique_ptr<EngineProcess>> spawn(EventLoop& loop,
+                                                                    const EngineSpec& spec,
+                                                                    LineHandler on_line,
+                                                                    ExitHandler on_exit);
+  virtual ~EngineProcess() = default;
+
+  virtual long pid() const = 0;
+
+  // Asks the engine's process group to stop: `signal_name` (SIGINT, SIGTERM,
+  // …) on POSIX; CTRL_BREAK to its group on Windows, whatever the name.
+  virtual void request_stop(std::string_view signal_name) = 0;
+
+  // Kills the engine and everything in its group or job, at once.
+  virtual void kill_tree() = 0;
+};
+
+// The signal number for a name from known_stop_signals(); SIGINT if unknown.
+int signal_number(std::string_view signal_name);
+
+}  // namespace es

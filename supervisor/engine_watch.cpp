@@ -1,0 +1,122 @@
+#include "supervisor/engine_watch.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/console.hpp"
+#include "common/logging.hpp"
+#include "supervisor/event_loop.hpp"
+
+namespace es {
+
+namespace {
+constexpr int kStopTimer = 1;
+constexpr int kHeartbeatTimer = 2;
+
+watch::StopRequested to_request(StopSignal signal) {
+  switch (signal) {
+    case StopSignal::kInterrupt:
+      return {watch::StopCause::kStopRequested, true, "SIGINT / Ctrl+C"};
+    case StopSignal::kTerminate:
+      return {watch::StopCause::kStopRequested, false, "SIGTERM"};
+    case StopSignal::kHangup:
+      return {watch::StopCause::kConsoleClosed, false, "SIGHUP: the terminal was closed"};
+    case StopSignal::kConsoleClose:
+      return {watch::StopCause::kConsoleClosed, false, "the console was closed"};
+  }
+  return {watch::StopCause::kStopRequested, false, "stop"};
+}
+}  // namespace
+
+struct EngineWatch::Impl {
+  WatchSettings settings;
+  watch::StopPlan plan;
+  EventLoop loop;
+  std::unique_ptr<EngineProcess> engine;
+  watch::State state;
+  EngineExit exit;
+  bool stop_recorded = false;
+
+  void echo(OutputStream stream, std::string_view line) {
+    const bool out = stream == OutputStream::kStdout;
+    log_engine_line(out ? "stdout" : "stderr", line);
+    std::string text;
+    text.reserve(line.size() + 16);
+    text.append(out ? "[engine] " : "[engine stderr] ").append(line).push_back('\n');
+    console_write(out ? ConsoleStream::kOut : ConsoleStream::kErr, text);
+  }
+
+  void handle(const watch::Event& event) {
+    auto transition = watch::next(state, event, plan, settings.stop_signal);
+    state = transition.state;
+    for (const auto& action : transition.actions) perform(action);
+  }
+
+  void perform(const watch::Action& action) {
+    if (std::holds_alternative<watch::SendStop>(action)) {
+      engine->request_stop(settings.stop_signal);
+    } else if (std::holds_alternative<watch::KillTree>(action)) {
+      engine->kill_tree();
+    } else if (const auto* arm = std::get_if<watch::ArmTimer>(&action)) {
+      const auto step = arm->step;
+      loop.arm_timer(kStopTimer, arm->after, [this, step] { handle(watch::StepExpired{step}); });
+    } else if (std::holds_alternative<watch::CancelTimer>(action)) {
+      loop.cancel_timer(kStopTimer);
+    } else if (const auto* log = std::get_if<watch::Log>(&action)) {
+      switch (log->level) {
+        case watch::Log::Level::kInfo: spdlog::info("{}", log->message); break;
+        case watch::Log::Level::kWarn: spdlog::warn("{}", log->message); break;
+        case watch::Log::Level::kError: spdlog::error("{}", log->message); break;
+      }
+    }
+  }
+
+  void on_signal(StopSignal signal) {
+    const auto request = to_request(signal);
+    if (!stop_recorded && state.phase == watch::Phase::kRunning && settings.on_stop_requested) {
+      stop_recorded = true;
+      settings.on_stop_requested(request.cause == watch::StopCause::kConsoleClosed
+                                     ? "console_closed"
+                                     : "stop_requested");
+    }
+    handle(request);
+  }
+
+  void arm_heartbeat() {
+    loop.arm_timer(kHeartbeatTimer, settings.heartbeat_every, [this] {
+      if (settings.on_heartbeat) settings.on_heartbeat();
+      arm_heartbeat();
+    });
+  }
+};
+
+EngineWatch::EngineWatch(WatchSettings settings) : impl_(std::make_unique<Impl>()) {
+  impl_->settings = std::move(settings);
+  impl_->plan = watch::make_stop_plan(impl_->settings.grace);
+}
+
+EngineWatch::~EngineWatch() = default;
+
+Result<long> EngineWatch::start(const EngineSpec& spec) {
+  auto* impl = impl_.get();
+  // Signals are routed before the spawn so that none is lost in between.
+  impl->loop.on_stop_signal([impl](StopSignal signal) { impl->on_signal(signal); });
+  auto engine = EngineProcess::spawn(
+      impl->loop, spec, [impl](OutputStream stream, std::string_view line) { impl->echo(stream, line); },
+      [impl](const EngineExit& exit) {
+        impl->exit = exit;
+        impl->handle(watch::EngineExited{});
+        impl->loop.stop();
+      });
+  if (!engine) return engine.error();
+  impl->engine = std::move(*engine);
+  return impl->engine->pid();
+}
+
+WatchOutcome EngineWatch::run() {
+  impl_->arm_heartbeat();
+  impl_->loop.run();
+  impl_->loop.cancel_timer(kHeartbeatTimer);
+  return {impl_->exit, impl_->state};
+}
+
+}  // namespace es

@@ -1,0 +1,54 @@
+#pragma once
+// Runs the engine under watch: spawns it on the session's event loop, echoes
+// and logs its output, turns stop signals into a graceful stop with a kill
+// fallback (watch_machine), keeps the heartbeat, and returns when the engine
+// is gone. The driver half of the watch: it performs the machine's actions.
+//
+// Single-threaded: everything happens on the thread that calls run(), which
+// must be the thread that lives as long as the supervisor (PR_SET_PDEATHSIG
+// fires when the spawning thread exits).
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/result.hpp"
+#include "supervisor/engine_process.hpp"
+#include "supervisor/watch_machine.hpp"
+
+namespace es {
+
+struct WatchSettings {
+  std::string stop_signal = "SIGINT";
+  std::chrono::seconds grace{30};
+  std::chrono::milliseconds heartbeat_every{std::chrono::minutes(1)};
+  std::function<void()> on_heartbeat;
+  // Called once, on the first stop request, before the engine is signalled
+  // (the lifecycle records it durably).
+  std::function<void(const std::string& reason)> on_stop_requested;
+};
+
+struct WatchOutcome {
+  EngineExit exit;
+  watch::State state;
+};
+
+class EngineWatch {
+ public:
+  explicit EngineWatch(WatchSettings settings);
+  ~EngineWatch();
+  EngineWatch(const EngineWatch&) = delete;
+
+  // Starts the engine; its pid on success. kEngineNotStarted on failure.
+  [[nodiscard]] Result<long> start(const EngineSpec& spec);
+
+  // Blocks until the engine has exited and its output is drained.
+  WatchOutcome run();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace es

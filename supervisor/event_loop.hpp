@@ -1,0 +1,52 @@
+#pragma once
+// The one event loop of a supervised session, without exposing Boost.Asio:
+// the lifecycle sees timers and signals as callbacks; only the adapters
+// (event_loop.cpp, the platform files) include Asio.
+//
+// Single-threaded: run() dispatches every handler on the calling thread.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace es {
+
+// What the operator or the OS asked of the supervisor.
+enum class StopSignal {
+  kInterrupt,     // SIGINT, CTRL_C
+  kTerminate,     // SIGTERM, CTRL_BREAK
+  kHangup,        // SIGHUP: the terminal closed
+  kConsoleClose,  // CTRL_CLOSE, CTRL_LOGOFF, CTRL_SHUTDOWN
+};
+
+class EventLoop {
+ public:
+  EventLoop();
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+
+  boost::asio::io_context& context();
+
+  // Routes the stop signals of this OS to `handler` (on the loop thread)
+  // from now until the loop is destroyed. A signal handler never does the
+  // work itself; it only posts.
+  void on_stop_signal(std::function<void(StopSignal)> handler);
+
+  // One timer per id; arming an id again replaces its previous deadline.
+  void arm_timer(int id, std::chrono::milliseconds after, std::function<void()> handler);
+  void cancel_timer(int id);
+
+  // Runs handlers until stop() is called.
+  void run();
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace es

@@ -1,0 +1,286 @@
+#include "supervisor/lifecycle.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/filesystem_probe.hpp"
+#include "common/logging.hpp"
+#include "common/os_info.hpp"
+#include "common/run_history.hpp"
+#include "common/session_lock.hpp"
+#include "common/session_summary.hpp"
+#include "common/startup_check.hpp"
+#include "common/time_stamp.hpp"
+#include "supervisor/classify_exit.hpp"
+#include "supervisor/commands/config_source.hpp"
+#include "supervisor/engine_watch.hpp"
+#include "supervisor/run_recovery.hpp"
+
+namespace es {
+namespace fs = std::filesystem;
+
+namespace {
+
+class Session {
+ public:
+  explicit Session(const SessionRequest& request)
+      : request_(request),
+        config_(request.config),
+        history_(RunHistory::path_for(config_.database.path)) {}
+
+  ExitCode run() {
+    auto lock = take_lock();
+    if (!lock) return refuse(lock.error());
+    lock_.emplace(std::move(*lock));
+    start_logging();
+    recover_lost_runs(*lock_, history_, config_);
+    begin_run();
+    const auto startup = gate_and_pre_backup();
+    if (!startup.gate.passed()) return abort_run(*startup.gate.failure, "integrity_failed");
+    mark_running();
+    auto watch = spawn_engine();
+    if (!watch) return abort_run(watch.error(), "spawn_failed");
+    const auto ended = watch_engine(**watch);
+    const auto verdict = classify(ended);
+    post_session(verdict);
+    return finish(verdict);
+  }
+
+ private:
+  // 1. Lock: one supervisor per DB, for the whole run.
+  Result<SessionLock> take_lock() { return SessionLock::acquire(config_.database.path); }
+
+  ExitCode refuse(const Error& error) {
+    // Another run owns this DB: write nothing, touch nothing of it.
+    report_failure(error);
+    return error.exit_code;
+  }
+
+  void start_logging() {
+    if (auto logging = start_file_logging(config_.logging_dir, config_.logging_level); !logging) {
+      spdlog::warn("{} — logging to the console only", logging.error().message);
+    }
+  }
+
+  void begin_run() {
+    const auto now = Clock::now();
+    run_id_ = compact_stamp(now) + "-" + std::to_string(current_process_id());
+    summary_.run_id = run_id_;
+    summary_.started_at = iso8601_utc(now);
+    summary_.engine.command = config_.engine.command;
+    summary_.config_file = config_.source_file.string();
+    summary_.supervisor_version = request_.version;
+    auto& health = summary_.db_health;
+    health.db_path = config_.database.path_as_configured;
+    health.backup_dir = config_.database.backup_dir.string();
+    health.integrity_check_mode = std::string(to_string(config_.db_safeguards.integrity_check_mode));
+    health.filesystem_type = probe_filesystem(config_.database.path.parent_path()).type;
+    if (auto log = add_session_log(config_.logging_dir, run_id_)) {
+      summary_.log_file = log->string();
+    } else {
+      warn(log.error().message);
+    }
+    heartbeat();
+    spdlog::info("run {} starting: DB {}, engine {}", run_id_, config_.database.path.string(),
+                 fmt::format("{}", fmt::join(config_.engine.command, " ")));
+  }
+
+  // 3 + 4. Gate, with the pre-session backup copied alongside and kept only
+  // if the gate passes. A failed backup warns and does not block.
+  StartupCheck gate_and_pre_backup() {
+    const auto& safeguards = config_.db_safeguards;
+    StartupCheckRequest check;
+    check.gate = GateRequest{config_.database.path, config_.database.backup_dir,
+                             safeguards.integrity_check_mode, config_.database.allow_missing,
+                             request_.target_argument};
+    check.run_gate = safeguards.integrity_check_on_startup;
+    check.take_backup = safeguards.pre_session_backup_enabled;
+    check.retention_count = safeguards.backup_retention_count;
+    if (check.run_gate) {
+      spdlog::info("checking {} ({} check)…", config_.database.path.string(),
+                   to_string(safeguards.integrity_check_mode));
+    }
+    auto result = run_startup_check(check);
+    auto& health = summary_.db_health;
+    health.integrity_check = check.run_gate ? result.gate.summary_line() : "skipped";
+    health.integrity_check_seconds = result.gate.report.seconds;
+    if (result.gate.first_run) {
+      spdlog::warn("{} does not exist: first run (database.allow_missing is true); no check, "
+                   "no pre-session backup",
+                   config_.database.path.string());
+    } else if (result.gate.passed() && check.run_gate) {
+      spdlog::info("integrity check ok in {:.2f} s", result.gate.report.seconds);
+    }
+    if (result.backup) {
+      health.pre_session_backup = result.backup->file.path.filename().string();
+      spdlog::info("pre-session backup {} written and verified", result.backup->file.path.string());
+      for (const auto& w : result.backup->warnings) warn(w);
+    } else if (result.backup_error) {
+      warn("pre-session backup failed, continuing without it: " + result.backup_error->message);
+    }
+    return result;
+  }
+
+  // 5. Mark running: durably, before the engine exists, so a supervisor
+  // that dies from here on is found by the next start.
+  void mark_running() {
+    const auto& health = summary_.db_health;
+    nlohmann::json details = {
+        {"supervisor_pid", current_process_id()},
+        {"summary_path", summary_path(config_.summary_dir, run_id_).string()},
+        {"summary_dir", config_.summary_dir.string()},
+        {"db_path", health.db_path},
+        {"backup_dir", health.backup_dir},
+        {"filesystem_type", health.filesystem_type},
+        {"integrity_check", health.integrity_check},
+        {"integrity_check_mode", health.integrity_check_mode},
+        {"pre_session_backup", health.pre_session_backup ? nlohmann::json(*health.pre_session_backup)
+                                                         : nlohmann::json(nullptr)},
+        {"command", config_.engine.command},
+        {"log_file", summary_.log_file},
+        {"config_file", summary_.config_file}};
+    if (auto marked = history_.append(run_started_event(run_id_, summary_.started_at, details));
+        !marked) {
+      warn("could not record the run in the history (" + marked.error().message +
+           "); if this supervisor dies, the next start cannot tell");
+    }
+    marked_running_ = true;
+  }
+
+  // 6. Spawn: the engine as sole writer. No handle on the DB is open here:
+  // every check and backup above closed its connection.
+  Result<std::unique_ptr<EngineWatch>> spawn_engine() {
+    WatchSettings settings;
+    settings.stop_signal = config_.engine.stop_signal;
+    settings.grace = std::chrono::seconds(config_.engine.stop_grace_seconds);
+    settings.on_heartbeat = [this] { heartbeat(); };
+    settings.on_stop_requested = [this](const std::string& reason) {
+      if (auto recorded = history_.append(stop_requested_event(run_id_, iso8601_utc(Clock::now()),
+                                                               reason));
+          !recorded) {
+        warn(recorded.error().message);
+      }
+    };
+    auto watch = std::make_unique<EngineWatch>(std::move(settings));
+    EngineSpec spec{config_.engine.command, config_.engine.working_dir, config_.engine.env};
+    spec.extra_env["ENGINE_SUPERVISOR_DB"] = config_.database.path.string();
+    spec.extra_env["ENGINE_SUPERVISOR_RUN_ID"] = run_id_;
+    spec.extra_env["ENGINE_SUPERVISOR_SUMMARY"] = summary_path(config_.summary_dir, run_id_).string();
+    auto pid = watch->start(spec);
+    if (!pid) return pid.error();
+    summary_.engine.pid = *pid;
+    if (auto recorded = history_.append(engine_started_event(run_id_, *pid)); !recorded) {
+      warn(recorded.error().message);
+    }
+    spdlog::info("engine started, pid {}; Ctrl+C or closing the terminal stops it gracefully",
+                 *pid);
+    return watch;
+  }
+
+  // 7. Watch until the engine is gone.
+  WatchOutcome watch_engine(EngineWatch& watch) {
+    auto outcome = watch.run();
+    summary_.engine.exit_code = outcome.exit.exit_code;
+    if (outcome.exit.signal) summary_.engine.signal = outcome.exit.signal_name();
+    return outcome;
+  }
+
+  // 8. Classify.
+  SessionVerdict classify(const WatchOutcome& ended) {
+    auto verdict = classify_exit(ended.exit, ended.state, config_.engine.clean_exit_codes);
+    const auto how = ended.exit.signal ? "killed by " + ended.exit.signal_name()
+                                       : "exited with code " + std::to_string(*ended.exit.exit_code);
+    if (verdict.clean()) {
+      spdlog::info("engine {}: session clean ({})", how, verdict.halt_reason);
+    } else {
+      spdlog::error("engine {}: session UNCLEAN ({}); no post-session backup will be taken", how,
+                    verdict.halt_reason);
+    }
+    return verdict;
+  }
+
+  // 9. Post-session: a read-only quick_check whatever the outcome; the
+  // post-backup only after a clean session.
+  void post_session(const SessionVerdict& verdict) {
+    auto& health = summary_.db_health;
+    const auto report = run_integrity_check(config_.database.path, CheckMode::kQuick);
+    health.post_session_integrity = report.first_failure();
+    if (!report.ok()) {
+      warn("post-session quick_check of " + config_.database.path.string() +
+           " is not ok: " + report.first_failure() + ". The next start's gate will refuse it.");
+    }
+    if (!verdict.clean() || !config_.db_safeguards.post_session_backup_enabled) return;
+    const BackupStore store(config_.database.path, config_.database.backup_dir);
+    auto taken = store.take(BackupKind::kPostSession, config_.db_safeguards.backup_retention_count);
+    if (!taken) {
+      warn("post-session backup failed: " + taken.error().message);
+      return;
+    }
+    health.post_session_backup = taken->file.path.filename().string();
+    for (const auto& w : taken->warnings) warn(w);
+    spdlog::info("post-session backup {} written and verified", taken->file.path.string());
+  }
+
+  // 10 + 11. Summary, then close the run in the history.
+  ExitCode finish(const SessionVerdict& verdict) {
+    const auto code = verdict.clean() ? ExitCode::kSuccess : ExitCode::kUnclean;
+    summary_.outcome = verdict.outcome;
+    summary_.halt_reason = verdict.halt_reason;
+    return close_run(code);
+  }
+
+  ExitCode abort_run(const Error& error, const std::string& halt_reason) {
+    report_failure(error);
+    summary_.outcome = "aborted";
+    summary_.halt_reason = halt_reason;
+    summary_.db_health.warnings.push_back(error.message);
+    if (!marked_running_) mark_running();
+    return close_run(error.exit_code);
+  }
+
+  ExitCode close_run(ExitCode code) {
+    summary_.ended_at = iso8601_utc(Clock::now());
+    summary_.supervisor_exit_code = to_int(code);
+    const auto written = write_summary(config_.summary_dir, summary_);
+    if (!written) warn("could not write the session summary: " + written.error().message);
+    RunRecord record;
+    record.run_id = run_id_;
+    record.outcome = summary_.outcome;
+    record.halt_reason = summary_.halt_reason;
+    record.ended_at = summary_.ended_at;
+    record.exit_code = summary_.engine.exit_code;
+    record.signal = summary_.engine.signal;
+    if (auto closed = history_.append(run_finished_event(record)); !closed) {
+      warn("could not close the run in the history: " + closed.error().message);
+    }
+    spdlog::info("run {} {} ({}). Summary: {}  Log: {}  Backups: {}", run_id_, summary_.outcome,
+                 summary_.halt_reason,
+                 written ? written->string() : std::string("(not written)"), summary_.log_file,
+                 config_.database.backup_dir.string());
+    return code;
+  }
+
+  void heartbeat() {
+    LockHolder holder{current_process_id(), run_id_, summary_.started_at,
+                      iso8601_utc(Clock::now())};
+    if (auto recorded = lock_->record(holder); !recorded) warn(recorded.error().message);
+  }
+
+  void warn(const std::string& message) {
+    spdlog::warn("{}", message);
+    summary_.db_health.warnings.push_back(message);
+  }
+
+  const SessionRequest& request_;
+  const Config& config_;
+  RunHistory history_;
+  std::optional<SessionLock> lock_;
+  std::string run_id_;
+  SessionSummary summary_;
+  bool marked_running_ = false;
+};
+
+}  // namespace
+
+ExitCode run_session(const SessionRequest& request) { return Session(request).run(); }
+
+}  // namespace es

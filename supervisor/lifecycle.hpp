@@ -1,0 +1,25 @@
+#pragma once
+// One supervised session, `engine-supervisor run`, as the named steps of the
+// run issue: lock, recover, gate (with the pre-backup alongside), mark
+// running, spawn, watch, classify, post-session, summary, finish.
+//
+// Returns the exit code: 0 clean, 1 unclean, or the code of the step that
+// stopped the run (65/66 gate, 69 spawn, 75 lock). Blocking; call from the
+// main thread (the engine's death signal is tied to the spawning thread).
+
+#include <string>
+
+#include "common/config.hpp"
+#include "common/exit_code.hpp"
+
+namespace es {
+
+struct SessionRequest {
+  Config config;
+  std::string target_argument;  // "--config /x.yaml", for pasted commands
+  std::string version;
+};
+
+ExitCode run_session(const SessionRequest& request);
+
+}  // namespace es

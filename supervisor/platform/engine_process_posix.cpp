@@ -1,0 +1,329 @@
+// The engine as a POSIX child: fork/exec by hand, because every spawn step
+// below matters for the sole-writer guarantee and Boost.Process v2 in 1.81
+// hides some of them (see TECH-NOTES).
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+#include "common/config.hpp"
+#include "common/fs_ops.hpp"
+#include "supervisor/engine_process.hpp"
+#include "supervisor/line_splitter.hpp"
+
+extern char** environ;
+
+namespace es {
+namespace asio = boost::asio;
+
+namespace {
+
+// After the engine is reaped, output still in the pipes is read for at most
+// this long; a grandchild that keeps a pipe open must not hold us forever.
+constexpr auto kDrainLimit = std::chrono::seconds(1);
+
+struct SignalName {
+  int number;
+  const char* name;
+};
+constexpr SignalName kSignalNames[] = {
+    {SIGHUP, "SIGHUP"},   {SIGINT, "SIGINT"},   {SIGQUIT, "SIGQUIT"}, {SIGILL, "SIGILL"},
+    {SIGTRAP, "SIGTRAP"}, {SIGABRT, "SIGABRT"}, {SIGBUS, "SIGBUS"},   {SIGFPE, "SIGFPE"},
+    {SIGKILL, "SIGKILL"}, {SIGUSR1, "SIGUSR1"}, {SIGSEGV, "SIGSEGV"}, {SIGUSR2, "SIGUSR2"},
+    {SIGPIPE, "SIGPIPE"}, {SIGALRM, "SIGALRM"}, {SIGTERM, "SIGTERM"}, {SIGXCPU, "SIGXCPU"},
+    {SIGXFSZ, "SIGXFSZ"}, {SIGSYS, "SIGSYS"},
+};
+
+// What the child reports through the status pipe when exec fails.
+struct ExecFailure {
+  int stage;  // 0 chdir, 1 exec, 2 parent died
+  int error_number;
+};
+
+// Everything the child needs, prepared before fork(): after fork only
+// async-signal-safe calls are allowed, so no allocation happens there.
+struct ChildPlan {
+  std::vector<std::string> argv_storage;
+  std::vector<std::string> env_storage;
+  std::vector<char*> argv;
+  std::vector<char*> envp;
+  std::string working_dir;
+};
+
+ChildPlan plan_child(const EngineSpec& spec) {
+  ChildPlan plan;
+  plan.argv_storage = spec.argv;
+  for (char** entry = environ; *entry; ++entry) {
+    const std::string_view text(*entry);
+    const auto name = text.substr(0, text.find('='));
+    if (!spec.extra_env.contains(std::string(name))) plan.env_storage.emplace_back(text);
+  }
+  for (const auto& [name, value] : spec.extra_env) plan.env_storage.push_back(name + "=" + value);
+  for (auto& arg : plan.argv_storage) plan.argv.push_back(arg.data());
+  plan.argv.push_back(nullptr);
+  for (auto& entry : plan.env_storage) plan.envp.push_back(entry.data());
+  plan.envp.push_back(nullptr);
+  plan.working_dir = spec.working_dir.string();
+  return plan;
+}
+
+[[noreturn]] void child_fail(int status_fd, int stage) {
+  const ExecFailure failure{stage, errno};
+  [[maybe_unused]] auto ignored = ::write(status_fd, &failure, sizeof failure);
+  ::_exit(127);
+}
+
+[[noreturn]] void run_child(const ChildPlan& plan, pid_t parent, int out_fd, int err_fd,
+                            int status_fd) {
+  // Own process group: a stop or kill reaches the engine and its children
+  // together, and the terminal's Ctrl+C (sent to the foreground group)
+  // reaches only the supervisor, which then stops the engine in order.
+  ::setpgid(0, 0);
+  // Dies with the supervisor, however the supervisor dies: no writer outlives
+  // its supervisor. Fires on the death of the spawning thread, which is the
+  // main thread that lives as long as the supervisor.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) child_fail(status_fd, 2);  // parent already gone
+  // The supervisor's handlers and mask must not leak into the engine:
+  // exec keeps ignored signals ignored and keeps the mask.
+  for (int number = 1; number < NSIG; ++number) {
+    if (number != SIGKILL && number != SIGSTOP) ::signal(number, SIG_DFL);
+  }
+  sigset_t empty;
+  ::sigemptyset(&empty);
+  ::sigprocmask(SIG_SETMASK, &empty, nullptr);
+  // stdin from /dev/null: in a background process group, reading the
+  // terminal would stop the engine with SIGTTIN.
+  const int null_fd = ::open("/dev/null", O_RDONLY);
+  if (null_fd >= 0) ::dup2(null_fd, 0);
+  ::dup2(out_fd, 1);
+  ::dup2(err_fd, 2);
+  // No descriptor of ours (the lock file, the log files, a DB handle) may
+  // reach the engine: mark everything above stderr close-on-exec. The
+  // status pipe must stay open until exec, so close-on-exec, not close.
+  ::syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */);
+  if (::chdir(plan.working_dir.c_str()) != 0) child_fail(status_fd, 0);
+  ::execvpe(plan.argv[0], plan.argv.data(), plan.envp.data());
+  child_fail(status_fd, 1);
+}
+
+class Pipe {
+ public:
+  Pipe() {
+    if (::pipe2(fds_, O_CLOEXEC) != 0) fds_[0] = fds_[1] = -1;
+  }
+  ~Pipe() {
+    close_read();
+    close_write();
+  }
+  bool ok() const { return fds_[0] >= 0; }
+  int read_end() const { return fds_[0]; }
+  int write_end() const { return fds_[1]; }
+  int release_read() { return std::exchange(fds_[0], -1); }
+  void close_read() {
+    if (fds_[0] >= 0) ::close(std::exchange(fds_[0], -1));
+  }
+  void close_write() {
+    if (fds_[1] >= 0) ::close(std::exchange(fds_[1], -1));
+  }
+
+ private:
+  int fds_[2];
+};
+
+class PosixEngineProcess final : public EngineProcess {
+ public:
+  PosixEngineProcess(asio::io_context& io, LineHandler on_line, ExitHandler on_exit)
+      : out_(io), err_(io), child_signals_(io, SIGCHLD), drain_timer_(io),
+        on_line_(std::move(on_line)), on_exit_(std::move(on_exit)) {}
+
+  Result<void> start(const EngineSpec& spec) {
+    if (spec.argv.empty()) return Error{ExitCode::kEngineNotStarted, "engine.command is empty"};
+    const ChildPlan plan = plan_child(spec);
+    Pipe out, err, status;
+    if (!out.ok() || !err.ok() || !status.ok()) {
+      return Error{ExitCode::kEngineNotStarted,
+                   "cannot start engine " + spec.argv[0] + ": pipe() failed: " +
+                       os_error_text(errno)};
+    }
+    const pid_t parent = ::getpid();
+    const pid_t child = ::fork();
+    if (child < 0) {
+      return Error{ExitCode::kEngineNotStarted,
+                   "cannot start engine " + spec.argv[0] + ": fork() failed: " +
+                       os_error_text(errno)};
+    }
+    if (child == 0) run_child(plan, parent, out.write_end(), err.write_end(), status.write_end());
+
+    pid_ = child;
+    // Also from the parent, so the group exists before any stop is sent.
+    ::setpgid(child, child);
+    out.close_write();
+    err.close_write();
+    status.close_write();
+    ExecFailure failure{};
+    ssize_t got;
+    do {
+      got = ::read(status.read_end(), &failure, sizeof failure);
+    } while (got < 0 && errno == EINTR);
+    if (got == static_cast<ssize_t>(sizeof failure)) {
+      int ignored = 0;
+      ::waitpid(child, &ignored, 0);
+      pid_ = -1;
+      const char* what = failure.stage == 0   ? "cannot enter working folder " 
+                         : failure.stage == 1 ? "cannot execute "
+                                              : "supervisor vanished while starting ";
+      const std::string target = failure.stage == 0 ? plan.working_dir : spec.argv[0];
+      return Error{ExitCode::kEngineNotStarted, "engine could not be started: " +
+                                                    std::string(what) + target + ": " +
+                                                    os_error_text(failure.error_number)};
+    }
+    out_.assign(out.release_read());
+    err_.assign(err.release_read());
+    read(out_, out_buffer_, out_lines_, OutputStream::kStdout, out_open_);
+    read(err_, err_buffer_, err_lines_, OutputStream::kStderr, err_open_);
+    wait_for_child();
+    reap();  // it may have exited before the SIGCHLD watch was in place
+    return {};
+  }
+
+  long pid() const override { return pid_; }
+
+  void request_stop(std::string_view signal_name) override {
+    if (pid_ > 0 && !exited_) ::kill(-pid_, signal_number(signal_name));
+  }
+
+  void kill_tree() override {
+    if (pid_ > 0) ::kill(-pid_, SIGKILL);
+  }
+
+  ~PosixEngineProcess() override {
+    // Never leave the engine behind: the supervisor is the only thing that
+    // may decide it is done.
+    if (pid_ > 0 && !exited_) {
+      ::kill(-pid_, SIGKILL);
+      int ignored = 0;
+      ::waitpid(pid_, &ignored, 0);
+    }
+  }
+
+ private:
+  using Buffer = std::array<char, 64 * 1024>;
+
+  void read(asio::posix::stream_descriptor& pipe, Buffer& buffer, LineSplitter& lines,
+            OutputStream stream, bool& open) {
+    pipe.async_read_some(asio::buffer(buffer), [this, &pipe, &buffer, &lines, stream, &open](
+                                                   const boost::system::error_code& error,
+                                                   std::size_t size) {
+      const auto emit = [this, stream](std::string_view line) { on_line_(stream, line); };
+      if (size > 0) lines.feed(std::string_view(buffer.data(), size), emit);
+      if (error) {
+        lines.finish(emit);
+        open = false;
+        maybe_finish();
+        return;
+      }
+      read(pipe, buffer, lines, stream, open);
+    });
+  }
+
+  void wait_for_child() {
+    child_signals_.async_wait([this](const boost::system::error_code& error, int) {
+      if (error) return;
+      reap();
+      if (!exited_) wait_for_child();
+    });
+  }
+
+  void reap() {
+    if (exited_) return;
+    int status = 0;
+    const pid_t got = ::waitpid(pid_, &status, WNOHANG);
+    if (got != pid_) return;
+    exited_ = true;
+    // exit_code() of a signalled child would read as the signal number;
+    // decode the wait status ourselves (TECH-NOTES, Boost.Process bug 7).
+    if (WIFSIGNALED(status)) {
+      exit_.signal = WTERMSIG(status);
+    } else {
+      exit_.exit_code = WEXITSTATUS(status);
+    }
+    // Whatever the engine left running in its group must not outlive it:
+    // the sole writer is the engine, not its orphans.
+    ::kill(-pid_, SIGKILL);
+    child_signals_.cancel();
+    drain_timer_.expires_after(kDrainLimit);
+    drain_timer_.async_wait([this](const boost::system::error_code& error) {
+      if (error) return;
+      out_.close();
+      err_.close();
+      drained_ = true;
+      maybe_finish();
+    });
+    maybe_finish();
+  }
+
+  void maybe_finish() {
+    if (!exited_ || reported_ || (!drained_ && (out_open_ || err_open_))) return;
+    reported_ = true;
+    drain_timer_.cancel();
+    on_exit_(exit_);
+  }
+
+  pid_t pid_ = -1;
+  asio::posix::stream_descriptor out_;
+  asio::posix::stream_descriptor err_;
+  asio::signal_set child_signals_;
+  asio::steady_timer drain_timer_;
+  Buffer out_buffer_{};
+  Buffer err_buffer_{};
+  LineSplitter out_lines_;
+  LineSplitter err_lines_;
+  bool out_open_ = true;
+  bool err_open_ = true;
+  bool exited_ = false;
+  bool drained_ = false;
+  bool reported_ = false;
+  EngineExit exit_;
+  LineHandler on_line_;
+  ExitHandler on_exit_;
+};
+
+}  // namespace
+
+std::string EngineExit::signal_name() const {
+  if (!signal) return "";
+  for (const auto& known : kSignalNames) {
+    if (known.number == *signal) return known.name;
+  }
+  return "SIG" + std::to_string(*signal);
+}
+
+int signal_number(std::string_view signal_name) {
+  for (const auto& known : kSignalNames) {
+    if (signal_name == known.name) return known.number;
+  }
+  return SIGINT;
+}
+
+Result<std::unique_ptr<EngineProcess>> EngineProcess::spawn(EventLoop& loop,
+                                                            const EngineSpec& spec,
+                                                            LineHandler on_line,
+                                                            ExitHandler on_exit) {
+  auto process =
+      std::make_unique<PosixEngineProcess>(loop.context(), std::move(on_line), std::move(on_exit));
+  if (auto started = process->start(spec); !started) return started.error();
+  return std::unique_ptr<EngineProcess>(std::move(process));
+}
+
+}  // namespace es

@@ -1,0 +1,18 @@
+#pragma once
+// Adapter: turns this OS's stop signals into StopSignal events on an Asio
+// loop. POSIX: SIGINT, SIGTERM, SIGHUP through asio::signal_set (the handler
+// only posts). Windows: the console control handler.
+// The returned object keeps the routing alive; drop it to stop.
+
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <memory>
+
+#include "supervisor/event_loop.hpp"
+
+namespace es {
+
+std::shared_ptr<void> watch_stop_signals(boost::asio::io_context& io,
+                                         std::function<void(StopSignal)> handler);
+
+}  // namespace es

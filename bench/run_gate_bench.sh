@@ -51,7 +51,7 @@ machine_info() {
   echo "CPU:          $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
   echo "kernel:       $(uname -sr)"
   echo "sqlite3 CLI:  $(sqlite3 --version)"
-  echo "load average: $load_before (before the run)"
+  echo "load average: $load_before (just before the run, after the build)"
   echo "free -h:"
   free -h
   echo "filesystem of the work folder ($work_dir):"

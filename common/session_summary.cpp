@@ -30,6 +30,8 @@ json to_json(const SessionSummary& s) {
        {{"integrity_check", h.integrity_check},
         {"pre_session_backup", or_null(h.pre_session_backup)},
         {"post_session_backup", or_null(h.post_session_backup)},
+        {"pre_session_backup_error", or_null(h.pre_session_backup_error)},
+        {"post_session_backup_error", or_null(h.post_session_backup_error)},
         {"db_path", h.db_path},
         {"integrity_check_mode", h.integrity_check_mode},
         {"integrity_check_seconds", h.integrity_check_seconds},

@@ -21,6 +21,8 @@ struct DbHealth {
   std::string integrity_check = "skipped";  // "ok", the first failure line, or "skipped"
   std::optional<std::string> pre_session_backup;   // file name, or null
   std::optional<std::string> post_session_backup;  // file name, or null
+  std::optional<std::string> pre_session_backup_error;   // why it is null, if it failed
+  std::optional<std::string> post_session_backup_error;
   std::string db_path;                             // as configured
   // Beside the four required keys, what an operator needs:
   std::string integrity_check_mode = "full";

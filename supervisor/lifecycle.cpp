@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/console.hpp"
 #include "common/filesystem_probe.hpp"
 #include "common/logging.hpp"
 #include "common/os_info.hpp"
@@ -115,6 +116,7 @@ class Session {
       spdlog::info("pre-session backup {} written and verified", result.backup->file.path.string());
       for (const auto& w : result.backup->warnings) warn(w);
     } else if (result.backup_error) {
+      health.pre_session_backup_error = result.backup_error->message;
       warn("pre-session backup failed, continuing without it: " + result.backup_error->message);
     }
     return result;
@@ -212,6 +214,7 @@ class Session {
     const BackupStore store(config_.database.path, config_.database.backup_dir);
     auto taken = store.take(BackupKind::kPostSession, config_.db_safeguards.backup_retention_count);
     if (!taken) {
+      health.post_session_backup_error = taken.error().message;
       warn("post-session backup failed: " + taken.error().message);
       return;
     }
@@ -238,6 +241,10 @@ class Session {
   }
 
   ExitCode close_run(ExitCode code) {
+    if (const auto skipped = console_dropped_lines(); skipped > 0) {
+      warn(std::to_string(skipped) +
+           " lines skipped on the console because it could not keep up; this log has every line");
+    }
     summary_.ended_at = iso8601_utc(Clock::now());
     summary_.supervisor_exit_code = to_int(code);
     const auto written = write_summary(config_.summary_dir, summary_);

@@ -149,7 +149,7 @@ TEST_CASE("config: find_config_file looks in the current folder, then beside the
   CHECK_FALSE(find_config_file(cwd / "nope.yaml", cwd.path(), exe.path()).has_value());
 }
 
-TEST_CASE("config: `config check` exits 78 naming the key; `config show` fills defaults") {
+TEST_CASE("config: `config check` exits 78 naming the key and `config show` fills defaults") {
   test::TempDir dir;
   test::write_file(dir / "bad.yaml", "database:\n  path: live.db\ndb_safeguards:\n"
                                      "  backup_retention_count: 0\n");

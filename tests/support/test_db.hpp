@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,39 @@ CommandResult run_command(const std::vector<std::string>& argv,
 // root, so that file permissions apply to the command.
 CommandResult run_command_unprivileged(const std::vector<std::string>& argv,
                                        const std::filesystem::path& cwd = "/");
+
+// A child started without waiting for it: for sending it real signals.
+// Its stdout and stderr go to files (or to `unread_pipe`, a pipe nobody
+// reads, when asked). The destructor kills it if it is still running.
+class ChildProcess {
+ public:
+  struct Options {
+    std::filesystem::path cwd = std::filesystem::current_path();
+    bool output_to_unread_pipe = false;
+  };
+  ChildProcess(const std::vector<std::string>& argv, Options options);
+  explicit ChildProcess(const std::vector<std::string>& argv) : ChildProcess(argv, Options{}) {}
+  ChildProcess(const ChildProcess&) = delete;
+  ~ChildProcess();
+
+  int pid() const { return pid_; }
+  void send(int signal) const;
+  // Waits up to `seconds`; nullopt if it is still running then.
+  std::optional<CommandResult> wait_for(double seconds);
+  CommandResult wait();
+
+ private:
+  int pid_ = -1;
+  int pipe_read_ = -1;
+  std::filesystem::path out_file_, err_file_;
+  std::optional<CommandResult> result_;
+};
+
+// Waits until `predicate` holds, up to `seconds`. Returns whether it held.
+bool wait_until(const std::function<bool()>& predicate, double seconds);
+
+// True while a process with this pid exists and is not a zombie.
+bool process_alive(int pid);
 
 // The engine-supervisor binary and the demo engine CMake built.
 std::string supervisor_binary();

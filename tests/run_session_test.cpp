@@ -1,0 +1,303 @@
+// Integration tests of `engine-supervisor run`: the real binary, the real
+// demo engine, real signals, real DB files.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "common/integrity_check.hpp"
+#include "common/sqlite_db.hpp"
+#include "support/run_fixture.hpp"
+
+using namespace es;
+using test::RunFixture;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string sessions_ended_at(const fs::path& db) {
+  auto conn = SqliteDb::open_read_only(db);
+  REQUIRE(conn.has_value());
+  auto statement = SqliteStatement::prepare(*conn, "SELECT coalesce(ended_at, '') FROM sessions "
+                                                   "ORDER BY id DESC LIMIT 1");
+  REQUIRE(statement.has_value());
+  REQUIRE(statement->step() == SQLITE_ROW);
+  return statement->column_text(0);
+}
+
+bool verifies(const fs::path& backup) {
+  const auto report = run_integrity_check(backup, CheckMode::kFull);
+  return report.ok() && report.page_count > 0;
+}
+
+// Starts a run of an engine that runs until stopped, and waits for the engine.
+std::unique_ptr<test::ChildProcess> start_long_run(RunFixture& f, std::vector<std::string> args = {},
+                                                   int grace = 10) {
+  f.configure(args, grace);
+  auto child = std::make_unique<test::ChildProcess>(f.run_argv(),
+                                                    test::ChildProcess::Options{f.dir.path()});
+  REQUIRE(test::wait_until([&] { return fs::exists(f.marker()); }, 20));
+  // Let it commit a little, so there is a session to close.
+  REQUIRE(test::wait_until([&] { return test::count_rows(f.db(), "orders") > 2; }, 20));
+  return child;
+}
+
+}  // namespace
+
+TEST_CASE("run: a clean run exits 0 with both backups verified and named in db_health") {
+  RunFixture f;
+  f.configure({"--seconds", "0.5"});
+  const auto result = f.run();
+  CHECK(result.exit_code == 0);
+  const auto summary = f.latest_summary();
+  CHECK(summary["outcome"] == "clean");
+  CHECK(summary["halt_reason"] == "engine_exit");
+  CHECK(summary["engine"]["exit_code"] == 0);
+  CHECK(summary["engine"]["signal"].is_null());
+  const auto& health = summary["db_health"];
+  CHECK(health["integrity_check"] == "ok");
+  CHECK(health["db_path"] == "live.db");
+  CHECK(health["post_session_integrity"] == "ok");
+  REQUIRE(f.backups("bak").size() == 1);
+  REQUIRE(f.backups("post").size() == 1);
+  CHECK(health["pre_session_backup"] == f.backups("bak")[0].filename().string());
+  CHECK(health["post_session_backup"] == f.backups("post")[0].filename().string());
+  CHECK(verifies(f.backups("bak")[0]));
+  CHECK(verifies(f.backups("post")[0]));
+  // The post-backup holds the engine's closed session.
+  CHECK_FALSE(sessions_ended_at(f.backups("post")[0]).empty());
+  // The per-run summary file and the history agree.
+  const auto run_id = summary["run_id"].get<std::string>();
+  CHECK(fs::exists(f.dir / "logs" / ("session-" + run_id + ".json")));
+  auto history = test::run_command(
+      {test::supervisor_binary(), "history", "--config", f.config().string(), "--json"});
+  const auto runs = nlohmann::json::parse(history.out);
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0]["run_id"] == run_id);
+  CHECK(runs[0]["outcome"] == "clean");
+}
+
+TEST_CASE("run: the engine gets the DB, run id and summary path, and the supervisor holds no DB handle") {
+  RunFixture f;
+  auto run = start_long_run(f);
+  const auto supervisor_fds = fs::path("/proc") / std::to_string(run->pid()) / "fd";
+  for (const auto& fd : fs::directory_iterator(supervisor_fds)) {
+    std::error_code ec;
+    const auto target = fs::read_symlink(fd.path(), ec).string();
+    CAPTURE(target);
+    CHECK(target != f.db().string());
+    CHECK(target != f.db().string() + "-wal");
+    CHECK(target != f.db().string() + "-shm");
+  }
+  const auto engine_env = test::read_file(fs::path("/proc") / std::to_string(f.engine_pid()) / "environ");
+  CHECK(engine_env.find("ENGINE_SUPERVISOR_DB=" + f.db().string()) != std::string::npos);
+  CHECK(engine_env.find("ENGINE_SUPERVISOR_RUN_ID=") != std::string::npos);
+  CHECK(engine_env.find("ENGINE_SUPERVISOR_SUMMARY=" + (f.dir / "logs" / "session-").string()) !=
+        std::string::npos);
+  run->send(SIGTERM);
+  CHECK(run->wait().exit_code == 0);
+}
+
+TEST_CASE("run: an engine exit code 3 is unclean, exit_code:3, no post-backup, exit 1") {
+  RunFixture f;
+  f.configure({"--seconds", "0.3", "--exit-code", "3"});
+  CHECK(f.run().exit_code == 1);
+  const auto summary = f.latest_summary();
+  CHECK(summary["outcome"] == "unclean");
+  CHECK(summary["halt_reason"] == "exit_code:3");
+  CHECK(summary["engine"]["exit_code"] == 3);
+  CHECK(summary["db_health"]["post_session_backup"].is_null());
+  CHECK(f.backups("post").empty());
+  CHECK(f.backups("bak").size() == 1);
+}
+
+TEST_CASE("run: an engine killed with kill -9 is unclean, signal:SIGKILL, and the DB still passes") {
+  RunFixture f;
+  auto run = start_long_run(f, {"--interval-ms", "5"});
+  kill(static_cast<pid_t>(f.engine_pid()), SIGKILL);
+  const auto result = run->wait();
+  CHECK(result.exit_code == 1);
+  const auto summary = f.latest_summary();
+  CHECK(summary["outcome"] == "unclean");
+  CHECK(summary["halt_reason"] == "signal:SIGKILL");
+  CHECK(summary["engine"]["signal"] == "SIGKILL");
+  CHECK(summary["engine"]["exit_code"].is_null());
+  CHECK(summary["db_health"]["post_session_integrity"] == "ok");
+  CHECK(f.backups("post").empty());
+  CHECK(run_integrity_check(f.db(), CheckMode::kFull).ok());
+}
+
+TEST_CASE("run: SIGTERM or SIGINT to the supervisor stops the engine gracefully: clean, session closed, post-backup") {
+  for (int signal : {SIGTERM, SIGINT}) {
+    CAPTURE(signal);
+    RunFixture f;
+    auto run = start_long_run(f);
+    run->send(signal);
+    const auto result = run->wait();
+    CHECK(result.exit_code == 0);
+    const auto summary = f.latest_summary();
+    CHECK(summary["outcome"] == "clean");
+    CHECK(summary["halt_reason"] == "stop_requested");
+    CHECK_FALSE(sessions_ended_at(f.db()).empty());
+    REQUIRE(f.backups("post").size() == 1);
+    CHECK(verifies(f.backups("post")[0]));
+    CHECK(result.err.find("sent SIGINT to the engine") != std::string::npos);
+  }
+}
+
+TEST_CASE("run: SIGHUP (the terminal closed) stops the engine gracefully with halt_reason console_closed") {
+  RunFixture f;
+  auto run = start_long_run(f);
+  run->send(SIGHUP);
+  CHECK(run->wait().exit_code == 0);
+  const auto summary = f.latest_summary();
+  CHECK(summary["outcome"] == "clean");
+  CHECK(summary["halt_reason"] == "console_closed");
+  CHECK_FALSE(sessions_ended_at(f.db()).empty());
+  CHECK(f.backups("post").size() == 1);
+}
+
+TEST_CASE("run: an engine that ignores the stop is killed after stop_grace_seconds: stop_timeout_killed") {
+  RunFixture f;
+  auto run = start_long_run(f, {"--ignore-stop"}, 1);
+  const auto sent = std::chrono::steady_clock::now();
+  run->send(SIGTERM);
+  const auto result = run->wait();
+  const auto took = std::chrono::steady_clock::now() - sent;
+  CHECK(result.exit_code == 1);
+  CHECK(took >= std::chrono::milliseconds(900));
+  CHECK(took < std::chrono::seconds(8));
+  const auto summary = f.latest_summary();
+  CHECK(summary["outcome"] == "unclean");
+  CHECK(summary["halt_reason"] == "stop_timeout_killed");
+  CHECK(summary["engine"]["signal"] == "SIGKILL");
+  CHECK(f.backups("post").empty());
+}
+
+TEST_CASE("run: a second Ctrl+C kills the engine at once") {
+  RunFixture f;
+  auto run = start_long_run(f, {"--ignore-stop"}, 60);
+  run->send(SIGINT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  run->send(SIGINT);
+  const auto result = run->wait_for(10);
+  REQUIRE(result.has_value());
+  CHECK(result->exit_code == 1);
+  CHECK(f.latest_summary()["halt_reason"] == "signal:SIGKILL");
+}
+
+TEST_CASE("run: kill -9 of the supervisor takes the engine with it, and the next run records the lost run") {
+  RunFixture f;
+  auto run = start_long_run(f);
+  const auto engine = static_cast<int>(f.engine_pid());
+  run->send(SIGKILL);
+  run->wait();
+  CHECK(test::wait_until([&] { return !test::process_alive(engine); }, 2.0));
+
+  fs::remove(f.marker());
+  f.configure({"--seconds", "0.3"});
+  const auto next = f.run();
+  CHECK(next.exit_code == 0);
+  CHECK(next.err.find("did not finish: its supervisor was lost") != std::string::npos);
+  auto history = nlohmann::json::parse(
+      test::run_command({test::supervisor_binary(), "history", "--config", f.config().string(),
+                         "--json"})
+          .out);
+  REQUIRE(history.size() == 2);
+  CHECK(history[0]["outcome"] == "clean");
+  CHECK(history[1]["outcome"] == "unclean");
+  CHECK(history[1]["halt_reason"] == "supervisor_lost");
+  CHECK(history[1]["ended_at"].is_string());
+  CHECK(history[1]["ended_at"].get<std::string>() >= history[1]["started_at"].get<std::string>());
+  const auto lost_summary = nlohmann::json::parse(test::read_file(
+      f.dir / "logs" / ("session-" + history[1]["run_id"].get<std::string>() + ".json")));
+  CHECK(lost_summary["outcome"] == "unclean");
+  CHECK(lost_summary["halt_reason"] == "supervisor_lost");
+  CHECK(lost_summary["db_health"]["pre_session_backup"].is_string());
+}
+
+TEST_CASE("run: a second run on the same DB exits 75 naming the holder, and the first is unaffected") {
+  RunFixture f;
+  auto first = start_long_run(f);
+  const auto summaries_before = std::distance(fs::directory_iterator(f.dir / "logs"), {});
+  const auto second = f.run();
+  CHECK(second.exit_code == 75);
+  CHECK(second.err.find("supervisor pid " + std::to_string(first->pid())) != std::string::npos);
+  CHECK(second.err.find("started 20") != std::string::npos);
+  CHECK(std::distance(fs::directory_iterator(f.dir / "logs"), {}) == summaries_before);
+  CHECK(test::process_alive(static_cast<int>(f.engine_pid())));
+  first->send(SIGTERM);
+  CHECK(first->wait().exit_code == 0);
+  CHECK(f.latest_summary()["outcome"] == "clean");
+}
+
+TEST_CASE("run: a damaged DB exits 65, the engine never starts, and the summary says aborted") {
+  RunFixture f;
+  const int page = test::page_size_of(f.db());
+  test::overwrite(f.db(), static_cast<std::uintmax_t>(page) * 2, page);
+  f.configure({"--seconds", "0.3"});
+  const auto result = f.run();
+  CHECK(result.exit_code == 65);
+  CHECK(result.err.find("DB integrity check failed — session aborted.") != std::string::npos);
+  CHECK_FALSE(fs::exists(f.marker()));
+  const auto summary = f.latest_summary();
+  CHECK(summary["outcome"] == "aborted");
+  CHECK(summary["halt_reason"] == "integrity_failed");
+  CHECK(summary["db_health"]["integrity_check"] != "ok");
+  CHECK(summary["db_health"]["pre_session_backup"].is_null());
+  CHECK(f.backups("bak").empty());  // no backup of a damaged DB
+}
+
+TEST_CASE("run: a missing engine executable exits 69 naming the path") {
+  RunFixture f;
+  test::write_file(f.config(), "database:\n  path: live.db\n  backup_dir: backups\nengine:\n"
+                               "  command: [./no-such-engine, --x]\nsummary: {dir: logs}\n"
+                               "logging: {dir: logs}\n");
+  const auto result = f.run();
+  CHECK(result.exit_code == 69);
+  CHECK(result.err.find((f.dir / "no-such-engine").string()) != std::string::npos);
+  CHECK(result.err.find("No such file or directory") != std::string::npos);
+  const auto summary = f.latest_summary();
+  CHECK(summary["outcome"] == "aborted");
+  CHECK(summary["halt_reason"] == "spawn_failed");
+}
+
+TEST_CASE("run: 200 MB of engine output with an unread console finishes on time and the log has every line") {
+  RunFixture f;
+  f.configure({"--flood-bytes", "200000000", "--seconds", "0.1"});
+  test::ChildProcess run(f.run_argv(), {f.dir.path(), /*output_to_unread_pipe=*/true});
+  const auto result = run.wait_for(120);
+  REQUIRE(result.has_value());
+  CHECK(result->exit_code == 0);
+  const auto summary = f.latest_summary();
+  CHECK(summary["outcome"] == "clean");
+  const auto log = test::read_file(summary["supervisor"]["log_file"].get<std::string>());
+  std::size_t flood_lines = 0;
+  for (std::size_t at = log.find("] flood "); at != std::string::npos;
+       at = log.find("] flood ", at + 1)) {
+    ++flood_lines;
+  }
+  CHECK(flood_lines == 2000000);
+  CHECK(log.find("flood-done 2000000") != std::string::npos);
+  CHECK(log.find("lines skipped") != std::string::npos);
+}
+
+TEST_CASE("run: a failed pre-backup (the backup folder is a file) warns, records the error, and the session runs") {
+  RunFixture f;
+  fs::remove(f.dir / "backups");
+  test::write_file(f.dir / "backups", "not a folder");
+  f.configure({"--seconds", "0.3"});
+  const auto result = f.run();
+  CHECK(result.exit_code == 0);
+  CHECK(result.err.find("pre-session backup failed") != std::string::npos);
+  CHECK(fs::exists(f.marker()));
+  const auto summary = f.latest_summary();
+  CHECK(summary["outcome"] == "clean");
+  CHECK(summary["db_health"]["pre_session_backup"].is_null());
+  CHECK(summary["db_health"]["pre_session_backup_error"].get<std::string>().find("is not a folder") !=
+        std::string::npos);
+  CHECK(test::read_file(f.dir / "backups") == "not a folder");
+}

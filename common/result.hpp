@@ -5,6 +5,7 @@
 // SQLite was called.
 
 #include <boost/system/result.hpp>
+#include <iosfwd>
 #include <string>
 
 #include "common/exit_code.hpp"
@@ -19,6 +20,9 @@ struct Error {
 // Found by ADL when .value() is called on a failed Result; a bug, never flow.
 [[noreturn]] void throw_exception_from_error(const Error& error,
                                              const boost::source_location& location);
+
+// For test output and diagnostics: "error 74: <message>".
+std::ostream& operator<<(std::ostream& out, const Error& error);
 
 template <class T>
 using Result = boost::system::result<T, Error>;

@@ -1,0 +1,29 @@
+#include "supervisor/line_splitter.hpp"
+
+#include <doctest/doctest.h>
+
+#include <vector>
+
+using es::LineSplitter;
+
+TEST_CASE("line_splitter: lines across reads, CRLF, and a last line without newline") {
+  LineSplitter splitter;
+  std::vector<std::string> lines;
+  const auto emit = [&](std::string_view line) { lines.emplace_back(line); };
+  splitter.feed("one\ntw", emit);
+  splitter.feed("o\r\nthree\n\nfo", emit);
+  splitter.feed("ur", emit);
+  splitter.finish(emit);
+  CHECK(lines == std::vector<std::string>{"one", "two", "three", "", "four"});
+}
+
+TEST_CASE("line_splitter: a line without end is cut at the limit, never buffered without bound") {
+  LineSplitter splitter(10);
+  std::vector<std::string> lines;
+  const auto emit = [&](std::string_view line) { lines.emplace_back(line); };
+  splitter.feed(std::string(25, 'x'), emit);
+  CHECK(lines.size() == 2);
+  splitter.finish(emit);
+  CHECK(lines.size() == 3);
+  CHECK(lines[2] == "xxxxx");
+}

@@ -69,12 +69,16 @@ void check(const es::Result<void>& result) {
   if (!result) fail(result.error().message);
 }
 
-std::string mib(std::uintmax_t bytes) {
+std::string fixed(double value, int digits = 2) {
   std::ostringstream out;
   out.setf(std::ios::fixed);
-  out.precision(1);
-  out << static_cast<double>(bytes) / (1024.0 * 1024.0) << " MiB";
+  out.precision(digits);
+  out << value;
   return out.str();
+}
+
+std::string mib(std::uintmax_t bytes) {
+  return fixed(static_cast<double>(bytes) / (1024.0 * 1024.0), 1) + " MiB";
 }
 
 std::uintmax_t size_or_zero(const fs::path& path) {
@@ -348,6 +352,61 @@ void measure_shape(const fs::path& path, DbShape& shape) {
 }
 
 // ---------------------------------------------------------------------------
+// How busy the rest of the machine was. The timed steps use both cores, so a
+// compiler running beside the benchmark slows ours far more than the
+// one-core CLI; each run reports that share so noisy runs can be told apart.
+// Linux only (/proc); elsewhere it is not reported.
+
+struct CpuTicks {
+  double machine_busy = 0;  // all CPUs, including steal (time the hypervisor gave away)
+  double machine_total = 0;
+  double own = 0;           // this process and its waited-for children (the sqlite3 CLI)
+};
+
+std::optional<double> read_machine_ticks(double& busy) {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+  if (!(in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) ||
+      cpu != "cpu") {
+    return std::nullopt;
+  }
+  busy = user + nice + system + irq + softirq + steal;
+  return busy + idle + iowait;
+}
+
+std::optional<double> read_own_ticks() {
+  std::ifstream in("/proc/self/stat");
+  std::string line;
+  if (!std::getline(in, line)) return std::nullopt;
+  // The command name may hold spaces; the fields that follow it do not.
+  std::istringstream fields(line.substr(line.rfind(')') + 2));
+  std::string field;
+  double utime = 0, stime = 0, cutime = 0, cstime = 0;
+  for (int i = 3; i < 14; ++i) fields >> field;  // state .. cmajflt
+  if (!(fields >> utime >> stime >> cutime >> cstime)) return std::nullopt;
+  return utime + stime + cutime + cstime;
+}
+
+std::optional<CpuTicks> read_cpu_ticks() {
+  CpuTicks ticks;
+  const auto total = read_machine_ticks(ticks.machine_busy);
+  const auto own = read_own_ticks();
+  if (!total || !own) return std::nullopt;
+  ticks.machine_total = *total;
+  ticks.own = *own;
+  return ticks;
+}
+
+// Both /proc files count in the same clock ticks (USER_HZ).
+std::optional<double> others_share(const std::optional<CpuTicks>& before,
+                                   const std::optional<CpuTicks>& after) {
+  if (!before || !after || after->machine_total <= before->machine_total) return std::nullopt;
+  const double others = (after->machine_busy - before->machine_busy) - (after->own - before->own);
+  return std::max(0.0, others / (after->machine_total - before->machine_total));
+}
+
+// ---------------------------------------------------------------------------
 // The timed steps.
 
 template <class Body>
@@ -375,6 +434,7 @@ struct Run {
   Sample vacuum_quick;  // quick_check of that copy
   std::uintmax_t copy_bytes = 0;
   std::uintmax_t vacuum_bytes = 0;
+  std::optional<double> others_cpu;  // share of all CPUs busy with other work during the run
 };
 
 void warn(const std::string& what) { std::cerr << "NOT OK: " << what << "\n"; }
@@ -509,11 +569,14 @@ std::vector<Run> time_runs(const Workspace& workspace, const Options& options) {
   std::vector<Run> runs;
   for (int i = 0; i < options.runs; ++i) {
     Run run;
+    const auto before = read_cpu_ticks();
     time_startup_check(workspace, run);
     time_cli(workspace, options, script, run);
     time_pieces_alone(workspace, run);
+    run.others_cpu = others_share(before, read_cpu_ticks());
     std::cerr << "run " << i + 1 << "/" << options.runs << ": ours " << run.ours.seconds
-              << " s, CLI " << run.cli.seconds << " s\n";
+              << " s, CLI " << run.cli.seconds << " s, other load "
+              << (run.others_cpu ? fixed(*run.others_cpu * 100, 0) + "%" : "n/a") << "\n";
     runs.push_back(run);
   }
   return runs;
@@ -540,14 +603,6 @@ Stats stats_of(const std::vector<Run>& runs, Field field) {
   std::vector<double> values;
   for (const auto& run : runs) values.push_back(field(run));
   return stats_of(std::move(values));
-}
-
-std::string fixed(double value, int digits = 2) {
-  std::ostringstream out;
-  out.setf(std::ios::fixed);
-  out.precision(digits);
-  out << value;
-  return out.str();
 }
 
 void print_row(const std::string& label, const Stats& stats) {
@@ -623,15 +678,18 @@ void print_verdict(const std::vector<Run>& runs) {
 void print_runs(const std::vector<Run>& runs) {
   std::cout << "Per run (seconds):\n\n"
             << "| run | ours | CLI | ratio | check alone | copy alone | quick alone | "
-               "VACUUM INTO alone |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+               "VACUUM INTO alone | other load |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const auto& r = runs[i];
     std::cout << "| " << i + 1 << " | " << fixed(r.ours.seconds) << " | " << fixed(r.cli.seconds)
               << " | " << fixed(r.ours.seconds / r.cli.seconds) << " | "
               << fixed(r.check_alone.seconds) << " | " << fixed(r.copy_alone.seconds) << " | "
-              << fixed(r.quick_alone.seconds) << " | " << fixed(r.vacuum_alone.seconds) << " |\n";
+              << fixed(r.quick_alone.seconds) << " | " << fixed(r.vacuum_alone.seconds) << " | "
+              << (r.others_cpu ? fixed(*r.others_cpu * 100, 0) + " %" : "n/a") << " |\n";
   }
-  std::cout << "\n";
+  std::cout << "\n\"other load\": the share of both CPUs that other processes (and the "
+               "kernel's writeback threads) used during the run; above a few percent the run "
+               "was disturbed.\n";
 }
 
 // ---------------------------------------------------------------------------

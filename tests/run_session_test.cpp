@@ -301,3 +301,16 @@ TEST_CASE("run: a failed pre-backup (the backup folder is a file) warns, records
         std::string::npos);
   CHECK(test::read_file(f.dir / "backups") == "not a folder");
 }
+
+TEST_CASE("run: a corrupt history file never stops a session") {
+  RunFixture f;
+  const auto history = fs::path(f.db().string() + ".supervisor-history.jsonl");
+  test::write_file(history, "{\"event\":\"run_started\",\"run_id\":\"x\"\n\xff\xfe garbage\n{");
+  f.configure({"--seconds", "0.2"});
+  const auto result = f.run();
+  CHECK(result.exit_code == 0);
+  CHECK(result.err.find("unreadable and was skipped") != std::string::npos);
+  CHECK(f.latest_summary()["outcome"] == "clean");
+  // What was there is kept: the history is appended to, never rewritten.
+  CHECK(test::read_file(history).rfind("{\"event\":\"run_started\",\"run_id\":\"x\"\n", 0) == 0);
+}

@@ -7,22 +7,16 @@
 namespace es {
 
 ExitCode run_config_check_command(const TargetOptions& target_options) {
-  auto target = load_target(target_options);
-  if (!target) {
-    report_failure(target.error());
-    return target.error().exit_code;
-  }
+  auto target = load_target_or_report(target_options);
+  if (!target) return target.error().exit_code;
   console_write(ConsoleStream::kOut,
                 "config ok: " + target->config.source_file.string() + "\n");
   return ExitCode::kSuccess;
 }
 
 ExitCode run_config_show_command(const TargetOptions& target_options) {
-  auto target = load_target(target_options);
-  if (!target) {
-    report_failure(target.error());
-    return target.error().exit_code;
-  }
+  auto target = load_target_or_report(target_options);
+  if (!target) return target.error().exit_code;
   console_write(ConsoleStream::kOut, render_config(target->config));
   return ExitCode::kSuccess;
 }

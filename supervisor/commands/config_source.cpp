@@ -23,12 +23,15 @@ Result<LoadedTarget> load_target(const TargetOptions& options) {
   return LoadedTarget{*config, "--config " + shell_quote(file->string())};
 }
 
-Result<LoadedTarget> load_target_and_log(const TargetOptions& options) {
+Result<LoadedTarget> load_target_or_report(const TargetOptions& options) {
   auto target = load_target(options);
-  if (!target) {
-    report_failure(target.error());
-    return target.error();
-  }
+  if (!target) report_failure(target.error());
+  return target;
+}
+
+Result<LoadedTarget> load_target_and_log(const TargetOptions& options) {
+  auto target = load_target_or_report(options);
+  if (!target) return target;
   if (!target->config.source_file.empty()) {
     auto logging = start_file_logging(target->config.logging_dir, target->config.logging_level);
     if (!logging) spdlog::warn("{} — logging to the console only", logging.error().message);

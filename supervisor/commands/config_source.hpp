@@ -20,7 +20,10 @@ struct LoadedTarget {
 // current folder, then beside the executable. Errors are kConfigInvalid.
 [[nodiscard]] Result<LoadedTarget> load_target(const TargetOptions& options);
 
-// load_target, then file logging when a config file is in use. Prints the
+// load_target; on failure also prints the error.
+[[nodiscard]] Result<LoadedTarget> load_target_or_report(const TargetOptions& options);
+
+// load_target_or_report, then file logging when a config file is in use. Prints the
 // error itself on failure.
 [[nodiscard]] Result<LoadedTarget> load_target_and_log(const TargetOptions& options);
 

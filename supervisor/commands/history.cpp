@@ -13,11 +13,8 @@
 namespace es {
 
 ExitCode run_history_command(const HistoryOptions& options) {
-  auto target = load_target(options.target);
-  if (!target) {
-    report_failure(target.error());
-    return target.error().exit_code;
-  }
+  auto target = load_target_or_report(options.target);
+  if (!target) return target.error().exit_code;
   const RunHistory history(RunHistory::path_for(target->config.database.path));
   auto loaded = history.load();
   for (const auto& warning : loaded.warnings) spdlog::warn("{}", warning);

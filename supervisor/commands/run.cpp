@@ -9,11 +9,8 @@ namespace es {
 ExitCode run_run_command(const RunOptions& options) {
   // No file logging yet: the lock comes first, so a refused second run
   // touches nothing of the running one, its log included.
-  auto target = load_target(options.target);
-  if (!target) {
-    report_failure(target.error());
-    return target.error().exit_code;
-  }
+  auto target = load_target_or_report(options.target);
+  if (!target) return target.error().exit_code;
   if (target->config.engine.command.empty()) {
     const Error error{ExitCode::kConfigInvalid,
                       "config error in " + target->config.source_file.string() +

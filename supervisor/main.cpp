@@ -63,6 +63,24 @@ int main(int argc, char** argv) {
   history_cmd->add_option("--limit", history.limit, "Show at most N runs (default 20)")
       ->check(CLI::PositiveNumber);
 
+  es::RestoreOptions restore;
+  auto* restore_cmd =
+      app.add_subcommand("restore", "Put a verified backup in place of the DB (moves the old aside)");
+  add_target_options(*restore_cmd, restore.target);
+  auto* restore_backup = restore_cmd->add_option("backup", restore.backup, "The backup file");
+  auto* restore_latest = restore_cmd->add_flag(
+      "--latest", restore.latest, "The newest backup of any kind that passes integrity_check");
+  restore_backup->excludes(restore_latest);
+  restore_cmd->add_flag("--dry-run", restore.dry_run, "Print the plan; change nothing");
+  restore_cmd->add_flag("--yes", restore.yes, "Do not ask for confirmation");
+
+  es::SnapshotOptions snapshot;
+  auto* snapshot_cmd =
+      app.add_subcommand("snapshot", "Write a consistent read-only copy of the DB for readers");
+  add_target_options(*snapshot_cmd, snapshot.target);
+  snapshot_cmd->add_option("destination", snapshot.destination, "Where to write the copy")
+      ->required();
+
   es::TargetOptions config_target;
   auto* config_cmd = app.add_subcommand("config", "Validate or show the configuration");
   config_cmd->require_subcommand(1);
@@ -82,6 +100,14 @@ int main(int argc, char** argv) {
 
   if (*run_cmd) return finish(es::run_run_command(run));
   if (*history_cmd) return finish(es::run_history_command(history));
+  if (*restore_cmd) {
+    if (!restore.backup && !restore.latest) {
+      std::cerr << "restore: name a BACKUP file or pass --latest\n";
+      return finish(es::ExitCode::kUsage);
+    }
+    return finish(es::run_restore_command(restore));
+  }
+  if (*snapshot_cmd) return finish(es::run_snapshot_command(snapshot));
   if (*check_cmd) return finish(es::run_check_command(check));
   if (*backup_cmd) return finish(es::run_backup_command(backup));
   if (*backups_cmd) return finish(es::run_backups_command(backups));

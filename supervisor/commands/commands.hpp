@@ -49,6 +49,21 @@ struct HistoryOptions {
 };
 ExitCode run_history_command(const HistoryOptions& options);
 
+struct RestoreOptions {
+  TargetOptions target;
+  std::optional<std::filesystem::path> backup;
+  bool latest = false;
+  bool dry_run = false;
+  bool yes = false;
+};
+ExitCode run_restore_command(const RestoreOptions& options);
+
+struct SnapshotOptions {
+  TargetOptions target;
+  std::filesystem::path destination;
+};
+ExitCode run_snapshot_command(const SnapshotOptions& options);
+
 ExitCode run_config_check_command(const TargetOptions& target);
 ExitCode run_config_show_command(const TargetOptions& target);
 

@@ -1,0 +1,96 @@
+#include "common/restore.hpp"
+
+#include <sstream>
+
+#include "common/atomic_file.hpp"
+#include "common/fs_ops.hpp"
+
+namespace es {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool present(const fs::path& path) {
+  std::error_code ec;
+  return fs::exists(fs::symlink_status(path, ec));
+}
+
+Result<void> stage_copy(const RestorePlan& plan, std::optional<AtomicFile>& staged) {
+  auto file = AtomicFile::create(plan.db);
+  if (!file) return file.error();
+  std::error_code ec;
+  fs::copy_file(plan.backup, file->temp_path(), fs::copy_options::overwrite_existing, ec);
+  if (ec) {
+    return Error{ExitCode::kIoError, "copy of " + plan.backup.string() + " to " +
+                                         file->temp_path().string() + " failed: " + ec.message()};
+  }
+  // The restored DB keeps the permissions the engine's DB had.
+  if (present(plan.db)) {
+    fs::permissions(file->temp_path(), fs::status(plan.db, ec).permissions(),
+                    fs::perm_options::replace, ec);
+  }
+  staged.emplace(std::move(*file));
+  return {};
+}
+
+}  // namespace
+
+RestorePlan plan_restore(const fs::path& db, const fs::path& backup, Clock::time_point now) {
+  RestorePlan plan{db, backup, {}};
+  const std::string aside = db.string() + ".replaced." + compact_stamp(now);
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const fs::path from = db.string() + suffix;
+    if (present(from)) plan.set_aside.push_back({from, aside + suffix});
+  }
+  return plan;
+}
+
+std::string RestorePlan::describe() const {
+  std::ostringstream out;
+  out << "restore plan:\n";
+  out << "  1. copy " << backup.string() << " beside the DB (temporary), fsync it\n";
+  int step = 2;
+  for (const auto& move : set_aside) {
+    out << "  " << step++ << ". move " << move.from.string() << " to " << move.to.string() << "\n";
+  }
+  if (set_aside.empty()) out << "     (no current DB, -wal or -shm to move aside)\n";
+  out << "  " << step++ << ". rename the copy to " << db.string() << ", fsync the folder\n";
+  out << "  " << step << ". run integrity_check on " << db.string() << "\n";
+  out << "  Nothing is deleted.\n";
+  return out.str();
+}
+
+Result<void> execute_restore(const RestorePlan& plan, const RestoreStepReport& report) {
+  const auto done = [&](const std::string& line) { return !report || report(line); };
+  std::optional<AtomicFile> staged;
+  if (auto copied = stage_copy(plan, staged); !copied) return copied.error();
+  if (auto synced = sync_file(staged->temp_path()); !synced) return synced.error();
+  if (!done("copied " + plan.backup.string() + " to " + staged->temp_path().string())) {
+    return Error{ExitCode::kIoError, "restore interrupted after staging the copy"};
+  }
+  for (const auto& move : plan.set_aside) {
+    if (auto moved = rename_no_replace(move.from, move.to); !moved) {
+      return Error{ExitCode::kIoError, "restore stopped: " + moved.error().message};
+    }
+    if (auto synced = sync_folder(move.to.parent_path()); !synced) return synced.error();
+    if (!done("moved " + move.from.string() + " to " + move.to.string())) {
+      return Error{ExitCode::kIoError, "restore interrupted after moving " + move.from.string()};
+    }
+  }
+  for (const char* suffix : {"-wal", "-shm"}) {
+    const fs::path leftover = plan.db.string() + suffix;
+    if (present(leftover)) {
+      return Error{ExitCode::kIoError,
+                   "restore stopped: " + leftover.string() +
+                       " appeared under the live name (is something using the DB?). Nothing was "
+                       "lost; the restored copy was not put in place."};
+    }
+  }
+  if (auto installed = staged->commit(AtomicFile::Replace::kNever); !installed) {
+    return Error{ExitCode::kIoError, "restore stopped: " + installed.error().message};
+  }
+  done("restored " + plan.backup.string() + " to " + plan.db.string());
+  return {};
+}
+
+}  // namespace es

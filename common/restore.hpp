@@ -1,0 +1,49 @@
+#pragma once
+// Putting a backup back in place of the live DB, without losing anything.
+//
+// The plan is data: stage a copy of the backup beside the DB, move the
+// current DB and its -wal and -shm aside to `<db>.replaced.<UTC stamp>`
+// (suffixes kept), then rename the staged copy into place. Every step after
+// staging is a single rename, so an interruption between any two steps
+// leaves the old DB either still in place or in its .replaced. file, and the
+// live name either empty or holding the complete restored copy. The main
+// file is moved before its -wal, so a stale -wal can never meet the restored
+// DB under the live name: installing refuses while a -wal or -shm remains.
+// Nothing is ever deleted. Blocking; the caller holds the session lock.
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "common/time_stamp.hpp"
+
+namespace es {
+
+struct RestoreMove {
+  std::filesystem::path from;
+  std::filesystem::path to;
+};
+
+struct RestorePlan {
+  std::filesystem::path db;
+  std::filesystem::path backup;
+  std::vector<RestoreMove> set_aside;  // only files that exist now
+  std::string describe() const;        // the plan, for --dry-run and the prompt
+};
+
+RestorePlan plan_restore(const std::filesystem::path& db, const std::filesystem::path& backup,
+                         Clock::time_point now = Clock::now());
+
+// Called after each completed step with a line saying what it did. Returning
+// false stops the restore right there, as a crash would (fault-injection
+// tests use this; the command prints the lines).
+using RestoreStepReport = std::function<bool(const std::string& done)>;
+
+// Carries out the plan. On an error it stops at once; what was moved stays
+// moved (and is named in the error), nothing is deleted.
+[[nodiscard]] Result<void> execute_restore(const RestorePlan& plan,
+                                           const RestoreStepReport& report = {});
+
+}  // namespace es

@@ -1,0 +1,134 @@
+// `engine-supervisor restore (BACKUP | --latest)`: put a verified backup
+// back in place of the live DB, moving the current files aside.
+
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "common/backup_store.hpp"
+#include "common/console.hpp"
+#include "common/integrity_check.hpp"
+#include "common/logging.hpp"
+#include "common/os_info.hpp"
+#include "common/restore.hpp"
+#include "common/run_history.hpp"
+#include "common/session_lock.hpp"
+#include "supervisor/commands/commands.hpp"
+#include "supervisor/commands/config_source.hpp"
+
+namespace es {
+namespace fs = std::filesystem;
+
+namespace {
+
+Result<fs::path> choose_backup(const RestoreOptions& options, const BackupStore& store) {
+  if (options.latest) {
+    if (auto good = store.newest_verified(CheckMode::kFull)) return good->file.path;
+    return Error{ExitCode::kIntegrityFailed, "no backup of " + store.db_path().string() + " in " +
+                                                 store.backup_dir().string() +
+                                                 " passes integrity_check; nothing to restore"};
+  }
+  const auto backup = fs::absolute(*options.backup);
+  std::error_code ec;
+  if (!fs::is_regular_file(backup, ec)) {
+    return Error{ExitCode::kUsage, "backup " + backup.string() + " does not exist"};
+  }
+  if (fs::equivalent(backup, store.db_path(), ec)) {
+    return Error{ExitCode::kUsage, backup.string() + " is the live DB itself, not a backup"};
+  }
+  const auto report = run_integrity_check(backup, CheckMode::kFull);
+  if (report.ok() && report.page_count > 0) return backup;
+  std::string message = "backup " + backup.string() +
+                        " does not pass integrity_check (" + report.first_failure() +
+                        "); nothing was changed.";
+  if (auto good = store.newest_verified(CheckMode::kFull)) {
+    message += " The newest backup that is ok: " + good->file.path.string();
+  } else {
+    message += " No backup of this DB passes integrity_check.";
+  }
+  return Error{ExitCode::kIntegrityFailed, message};
+}
+
+// On a terminal, ask; off one, only --yes may go ahead.
+Result<void> confirm(const RestoreOptions& options) {
+  if (options.yes) return {};
+  if (!stream_is_terminal(0)) {
+    return Error{ExitCode::kUsage,
+                 "restore changes the live DB's files and there is no terminal to ask: "
+                 "add --yes to confirm, or --dry-run to see the plan"};
+  }
+  console_write(ConsoleStream::kErr, "Proceed with the restore? [y/N] ");
+  console_flush(std::chrono::seconds(5));
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (answer == "y" || answer == "Y" || answer == "yes") return {};
+  return Error{ExitCode::kUsage, "restore cancelled; nothing was changed"};
+}
+
+}  // namespace
+
+ExitCode run_restore_command(const RestoreOptions& options) {
+  auto target = load_target_or_report(options.target);
+  if (!target) return target.error().exit_code;
+  const auto& config = target->config;
+  const auto fail = [](const Error& error) {
+    report_failure(error);
+    return error.exit_code;
+  };
+
+  // A running supervisor owns the DB: restoring under it would pull the
+  // files from under the engine.
+  auto lock = SessionLock::acquire(config.database.path);
+  if (!lock) return fail(lock.error());
+  if (!options.dry_run && !config.source_file.empty()) {
+    auto logging = start_file_logging(config.logging_dir, config.logging_level);
+    if (!logging) spdlog::warn("{} — logging to the console only", logging.error().message);
+  }
+
+  const BackupStore store(config.database.path, config.database.backup_dir);
+  auto backup = choose_backup(options, store);
+  if (!backup) return fail(backup.error());
+  const auto plan = plan_restore(config.database.path, *backup);
+  console_write(ConsoleStream::kErr, plan.describe());
+  if (options.dry_run) {
+    console_write(ConsoleStream::kErr, "dry run: nothing was changed\n");
+    return ExitCode::kSuccess;
+  }
+  if (auto confirmed = confirm(options); !confirmed) return fail(confirmed.error());
+  if (auto recorded = lock->record({current_process_id(), "restore", iso8601_utc(Clock::now()),
+                                    iso8601_utc(Clock::now())});
+      !recorded) {
+    spdlog::warn("{}", recorded.error().message);
+  }
+
+  auto restored = execute_restore(plan, [](const std::string& done) {
+    spdlog::info("{}", done);
+    return true;
+  });
+  const auto report = run_integrity_check(config.database.path, CheckMode::kFull);
+  nlohmann::json moved = nlohmann::json::array();
+  for (const auto& move : plan.set_aside) {
+    moved.push_back({{"from", move.from.string()}, {"to", move.to.string()}});
+  }
+  const RunHistory history(RunHistory::path_for(config.database.path));
+  if (auto appended = history.append({{"event", "restore"},
+                                      {"at", iso8601_utc(Clock::now())},
+                                      {"backup", backup->string()},
+                                      {"moved_aside", moved},
+                                      {"completed", restored.has_value()},
+                                      {"integrity_check", report.first_failure()}});
+      !appended) {
+    spdlog::warn("could not record the restore in the history: {}", appended.error().message);
+  }
+  if (!restored) return fail(restored.error());
+  if (!report.ok()) {
+    return fail(Error{ExitCode::kIntegrityFailed,
+                      "restored " + config.database.path.string() +
+                          " but its integrity_check says: " + report.first_failure()});
+  }
+  console_write(ConsoleStream::kOut, "restored " + backup->string() + " to " +
+                                         config.database.path.string() + " (integrity_check ok)\n");
+  return ExitCode::kSuccess;
+}
+
+}  // namespace es

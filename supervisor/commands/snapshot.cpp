@@ -1,0 +1,74 @@
+// `engine-supervisor snapshot DEST`: a consistent, read-only copy of the live
+// DB for readers (analysis tools, reports), safe while the engine writes.
+// The operating rule: the engine is the sole writer; everything else reads a
+// copy like this one, never the live DB.
+
+#include <spdlog/spdlog.h>
+
+#include "common/atomic_file.hpp"
+#include "common/backup_name.hpp"
+#include "common/backup_store.hpp"
+#include "common/console.hpp"
+#include "common/fs_ops.hpp"
+#include "supervisor/commands/commands.hpp"
+#include "supervisor/commands/config_source.hpp"
+
+namespace es {
+namespace fs = std::filesystem;
+
+namespace {
+
+// The destinations a snapshot must never take: the live files, and the
+// names that belong to backups (retention would one day delete it).
+Result<void> check_destination(const fs::path& dest, const fs::path& db) {
+  const auto live = db.lexically_normal();
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    if (dest == fs::path(live.string() + suffix)) {
+      return Error{ExitCode::kUsage, "snapshot destination " + dest.string() +
+                                         " is the live DB's own file; choose another name"};
+    }
+  }
+  if (parse_backup_name(dest.filename().string(), db.filename().string())) {
+    return Error{ExitCode::kUsage, "snapshot destination " + dest.string() +
+                                       " has a backup's name, and backup retention may delete "
+                                       "it; choose another name"};
+  }
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(dest, ec))) {
+    return Error{ExitCode::kIoError, "snapshot destination " + dest.string() +
+                                         " already exists; it is never overwritten"};
+  }
+  return {};
+}
+
+}  // namespace
+
+ExitCode run_snapshot_command(const SnapshotOptions& options) {
+  auto target = load_target_and_log(options.target);
+  if (!target) return target.error().exit_code;
+  const auto& db = target->config.database.path;
+  const auto dest = fs::absolute(options.destination).lexically_normal();
+  const auto fail = [](const Error& error) {
+    report_failure(error);
+    return error.exit_code;
+  };
+  if (auto ok = check_destination(dest, db); !ok) return fail(ok.error());
+
+  auto file = AtomicFile::create(dest);
+  if (!file) return fail(file.error());
+  if (auto copied = copy_database(db, file->temp_path()); !copied) return fail(copied.error());
+  const auto report = run_integrity_check(file->temp_path(), CheckMode::kQuick);
+  if (!report.ok()) {
+    return fail(Error{ExitCode::kIoError, "snapshot of " + db.string() + " does not verify: " +
+                                              report.first_failure()});
+  }
+  if (auto committed = file->commit(AtomicFile::Replace::kNever); !committed) {
+    return fail(committed.error());
+  }
+  if (auto read_only = make_read_only(dest); !read_only) return fail(read_only.error());
+  spdlog::info("snapshot of {} written, verified and made read-only", db.string());
+  console_write(ConsoleStream::kOut, dest.string() + "\n");
+  return ExitCode::kSuccess;
+}
+
+}  // namespace es

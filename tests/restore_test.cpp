@@ -1,0 +1,214 @@
+#include "common/restore.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "common/backup_store.hpp"
+#include "common/integrity_check.hpp"
+#include "common/session_lock.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_db.hpp"
+
+using namespace es;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A live DB with a -wal and -shm beside it, and a good backup of it.
+struct RestoreFixture {
+  test::TempDir dir;
+  fs::path db = dir / "live.db";
+  fs::path backup;
+  std::string old_bytes;
+
+  explicit RestoreFixture(int rows = 300) {
+    test::make_db(db, rows);
+    auto taken = BackupStore(db, dir.path()).take(BackupKind::kManual, 10);
+    REQUIRE(taken.has_value());
+    backup = taken->file.path;
+    test::make_db(db, 50);  // the live DB moves on after the backup
+    test::write_file(fs::path(db.string() + "-wal"), "wal bytes");
+    test::write_file(fs::path(db.string() + "-shm"), "shm bytes");
+    old_bytes = test::read_file(db);
+  }
+
+  std::vector<std::string> argv(std::vector<std::string> extra) const {
+    std::vector<std::string> args{test::supervisor_binary(), "restore"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.insert(args.end(), {"--db", db.string()});
+    return args;
+  }
+
+  std::vector<fs::path> replaced(const std::string& suffix = "") const {
+    std::vector<fs::path> found;
+    for (const auto& entry : fs::directory_iterator(dir.path())) {
+      const auto name = entry.path().filename().string();
+      if (name.rfind("live.db.replaced.", 0) == 0 &&
+          (suffix.empty() ? name.find('-') == std::string::npos
+                          : name.size() > suffix.size() &&
+                                name.substr(name.size() - suffix.size()) == suffix)) {
+        found.push_back(entry.path());
+      }
+    }
+    return found;
+  }
+
+  // The invariant of an interrupted restore: the old DB is in place or in its
+  // .replaced. file, and the live name holds nothing, the old DB, or the
+  // complete restored copy.
+  void check_nothing_lost() const {
+    const bool in_place = fs::exists(db) && test::read_file(db) == old_bytes;
+    const auto aside = replaced();
+    const bool moved = aside.size() == 1 && test::read_file(aside[0]) == old_bytes;
+    CHECK((in_place || moved));
+    if (fs::exists(db) && !in_place) {
+      CHECK(test::read_file(db) == test::read_file(backup));
+      CHECK_FALSE(fs::exists(db.string() + "-wal"));
+    }
+    CHECK(fs::exists(backup));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("restore: moves the DB, -wal and -shm aside, puts the backup in place, and records it") {
+  RestoreFixture f;
+  const auto result = test::run_command(f.argv({f.backup.string(), "--yes"}));
+  REQUIRE(result.exit_code == 0);
+  CHECK(test::count_rows(f.db) == 300);
+  CHECK(run_integrity_check(f.db, CheckMode::kFull).ok());
+  REQUIRE(f.replaced().size() == 1);
+  CHECK(test::read_file(f.replaced()[0]) == f.old_bytes);
+  REQUIRE(f.replaced("-wal").size() == 1);
+  CHECK(test::read_file(f.replaced("-wal")[0]) == "wal bytes");
+  REQUIRE(f.replaced("-shm").size() == 1);
+  CHECK(test::read_file(f.replaced("-shm")[0]) == "shm bytes");
+  CHECK(result.err.find("moved " + f.db.string() + " to " + f.replaced()[0].string()) !=
+        std::string::npos);
+  const auto history = test::read_file(f.db.string() + ".supervisor-history.jsonl");
+  CHECK(history.find("\"event\":\"restore\"") != std::string::npos);
+  CHECK(history.find(f.backup.string()) != std::string::npos);
+}
+
+TEST_CASE("restore: refuses with 75 while a supervisor holds the DB's lock") {
+  RestoreFixture f;
+  auto lock = SessionLock::acquire(f.db);
+  REQUIRE(lock.has_value());
+  const auto result = test::run_command(f.argv({"--latest", "--yes"}));
+  CHECK(result.exit_code == 75);
+  CHECK(test::read_file(f.db) == f.old_bytes);
+  CHECK(f.replaced().empty());
+}
+
+TEST_CASE("restore: a backup that does not verify is refused with 65, naming the newest good one") {
+  RestoreFixture f;
+  const fs::path broken = f.dir / "live.db.bak.20991231T000000Z";
+  fs::copy_file(f.backup, broken);
+  test::overwrite(broken, 0, 16, 'Z');
+  const auto result = test::run_command(f.argv({broken.string(), "--yes"}));
+  CHECK(result.exit_code == 65);
+  CHECK(result.err.find("The newest backup that is ok: " + f.backup.string()) != std::string::npos);
+  CHECK(test::read_file(f.db) == f.old_bytes);
+  CHECK(f.replaced().empty());
+
+  SUBCASE("--latest skips it and takes the newest that verifies") {
+    const auto latest = test::run_command(f.argv({"--latest", "--yes"}));
+    CHECK(latest.exit_code == 0);
+    CHECK(test::count_rows(f.db) == 300);
+  }
+}
+
+TEST_CASE("restore: --dry-run and a missing --yes off a terminal change nothing") {
+  RestoreFixture f;
+  const auto dry = test::run_command(f.argv({"--latest", "--dry-run"}));
+  CHECK(dry.exit_code == 0);
+  CHECK(dry.err.find("restore plan:") != std::string::npos);
+  const auto unconfirmed = test::run_command(f.argv({"--latest"}));
+  CHECK(unconfirmed.exit_code == 64);
+  CHECK(unconfirmed.err.find("--yes") != std::string::npos);
+  CHECK(test::read_file(f.db) == f.old_bytes);
+  CHECK(f.replaced().empty());
+}
+
+TEST_CASE("restore: interrupted after any step, no file is lost") {
+  for (int stop_after = 0; stop_after < 6; ++stop_after) {
+    CAPTURE(stop_after);
+    RestoreFixture f;
+    int steps = 0;
+    const auto plan = plan_restore(f.db, f.backup);
+    (void)execute_restore(plan, [&](const std::string&) { return ++steps <= stop_after; });
+    f.check_nothing_lost();
+  }
+}
+
+TEST_CASE("restore: killed with SIGKILL at random moments, no file is lost") {
+  std::mt19937 random(12345);
+  for (int iteration = 0; iteration < 8; ++iteration) {
+    CAPTURE(iteration);
+    RestoreFixture f(20000);
+    test::ChildProcess restore(f.argv({f.backup.string(), "--yes"}));
+    std::this_thread::sleep_for(std::chrono::microseconds(random() % 40000));
+    restore.send(SIGKILL);
+    restore.wait();
+    f.check_nothing_lost();
+  }
+}
+
+TEST_CASE("restore: the command printed by the failed gate works when pasted") {
+  RestoreFixture f;
+  fs::remove(f.db.string() + "-wal");
+  fs::remove(f.db.string() + "-shm");
+  test::overwrite(f.db, 0, 16, 'Z');
+  const auto gate = test::run_command({test::supervisor_binary(), "check", "--db", f.db.string()});
+  REQUIRE(gate.exit_code == 65);
+  const auto at = gate.err.find("engine-supervisor restore ");
+  REQUIRE(at != std::string::npos);
+  std::string command = gate.err.substr(at, gate.err.find('\n', at) - at);
+  command.replace(0, std::string("engine-supervisor").size(), test::supervisor_binary());
+  const auto pasted = test::run_command({"/bin/sh", "-c", command + " --yes"});
+  CHECK(pasted.exit_code == 0);
+  CHECK(run_integrity_check(f.db, CheckMode::kFull).ok());
+  CHECK(test::count_rows(f.db) == 300);
+}
+
+TEST_CASE("snapshot: a consistent read-only copy while the engine writes") {
+  test::TempDir dir;
+  const auto db = dir / "live.db";
+  test::ChildProcess engine({test::demo_engine_binary(), "--db", db.string(), "--interval-ms", "2"});
+  REQUIRE(test::wait_until([&] { return fs::exists(db) && test::count_rows(db, "orders") > 50; }, 20));
+  const auto dest = dir / "for-analysis.db";
+  const auto result = test::run_command(
+      {test::supervisor_binary(), "snapshot", dest.string(), "--db", db.string()});
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.out == dest.string() + "\n");
+  CHECK(run_integrity_check(dest, CheckMode::kFull).ok());
+  CHECK(test::count_rows(dest, "orders") > 50);
+  struct stat info {};
+  REQUIRE(::stat(dest.c_str(), &info) == 0);
+  CHECK((info.st_mode & 0222) == 0);
+  engine.send(SIGTERM);
+  engine.wait();
+}
+
+TEST_CASE("snapshot: refuses the live files, backup names and an existing file") {
+  test::TempDir dir;
+  const auto db = dir / "live.db";
+  test::make_db(db);
+  test::write_file(dir / "taken.db", "someone else's file");
+  for (const auto& dest : {db.string(), db.string() + "-wal", db.string() + "-shm",
+                           (dir / "live.db.bak.20260101T000000Z").string(),
+                           (dir / "taken.db").string()}) {
+    CAPTURE(dest);
+    const auto result =
+        test::run_command({test::supervisor_binary(), "snapshot", dest, "--db", db.string()});
+    CHECK(result.exit_code != 0);
+  }
+  CHECK(test::read_file(dir / "taken.db") == "someone else's file");
+  CHECK_FALSE(fs::exists(dir / "live.db.bak.20260101T000000Z"));
+}

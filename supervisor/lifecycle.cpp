@@ -35,8 +35,10 @@ class Session {
     start_logging();
     recover_lost_runs(*lock_, history_, config_);
     begin_run();
+    if (auto refused = check_location()) return abort_run(*refused, "network_filesystem");
     const auto startup = gate_and_pre_backup();
     if (!startup.gate.passed()) return abort_run(*startup.gate.failure, "integrity_failed");
+    if (auto refused = check_sole_writer()) return abort_run(*refused, "db_open_elsewhere");
     mark_running();
     auto watch = spawn_engine();
     if (!watch) return abort_run(watch.error(), "spawn_failed");
@@ -74,7 +76,6 @@ class Session {
     health.db_path = config_.database.path_as_configured;
     health.backup_dir = config_.database.backup_dir.string();
     health.integrity_check_mode = std::string(to_string(config_.db_safeguards.integrity_check_mode));
-    health.filesystem_type = probe_filesystem(config_.database.path.parent_path()).type;
     if (auto log = add_session_log(config_.logging_dir, run_id_)) {
       summary_.log_file = log->string();
     } else {
@@ -83,6 +84,22 @@ class Session {
     heartbeat();
     spdlog::info("run {} starting: DB {}, engine {}", run_id_, config_.database.path.string(),
                  fmt::format("{}", fmt::join(config_.engine.command, " ")));
+  }
+
+  // The DB must be on a local disk: WAL does not work over a network.
+  std::optional<Error> check_location() {
+    const auto location = check_db_location(
+        config_.database.path, config_.database.require_local_filesystem, request_.probe_filesystem);
+    summary_.db_health.filesystem_type = location.filesystem.type;
+    if (location.warning) warn(*location.warning);
+    return location.refusal;
+  }
+
+  // The engine is the sole writer: no one else may hold the DB or its -wal.
+  std::optional<Error> check_sole_writer() {
+    if (!config_.database.refuse_if_open_elsewhere) return std::nullopt;
+    return open_elsewhere_error(config_.database.path,
+                                find_open_holders(live_db_files(config_.database.path)));
   }
 
   // 3 + 4. Gate, with the pre-session backup copied alongside and kept only

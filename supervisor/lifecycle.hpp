@@ -1,15 +1,18 @@
 #pragma once
 // One supervised session, `engine-supervisor run`, as the named steps of the
-// run issue: lock, recover, gate (with the pre-backup alongside), mark
-// running, spawn, watch, classify, post-session, summary, finish.
+// run issue: lock, recover, check the DB's location, gate (with the
+// pre-backup alongside), check it is not open elsewhere, mark running, spawn,
+// watch, classify, post-session, summary, finish.
 //
 // Returns the exit code: 0 clean, 1 unclean, or the code of the step that
-// stopped the run (65/66 gate, 69 spawn, 75 lock). Blocking; call from the
+// stopped the run (65/66 gate, 69 spawn, 75 lock or DB open
+// elsewhere, 78 network filesystem). Blocking; call from the
 // main thread (the engine's death signal is tied to the spawning thread).
 
 #include <string>
 
 #include "common/config.hpp"
+#include "common/db_location.hpp"
 #include "common/exit_code.hpp"
 
 namespace es {
@@ -18,6 +21,7 @@ struct SessionRequest {
   Config config;
   std::string target_argument;  // "--config /x.yaml", for pasted commands
   std::string version;
+  FilesystemProbe probe_filesystem = es::probe_filesystem;  // tests stand in a network mount
 };
 
 ExitCode run_session(const SessionRequest& request);

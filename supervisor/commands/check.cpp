@@ -2,7 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include "common/console.hpp"
+#include "common/db_location.hpp"
 #include "common/integrity_gate.hpp"
 #include "common/logging.hpp"
 #include "supervisor/commands/commands.hpp"
@@ -43,12 +46,32 @@ ExitCode run_check_command(const CheckOptions& options) {
   const auto gate = run_integrity_gate(GateRequest{config.database.path, config.database.backup_dir,
                                                    mode, /*allow_missing=*/false,
                                                    target->target_argument});
+  // The two rules `run` enforces, reported here without changing the verdict.
+  const auto location = check_db_location(config.database.path, true);
+  const auto holders = find_open_holders(live_db_files(config.database.path));
+  if (location.filesystem.network) {
+    spdlog::warn("{} is on a network filesystem ({}), where SQLite's WAL mode does not work; `run` "
+                 "refuses it while database.require_local_filesystem is true",
+                 config.database.path.string(), location.filesystem.type);
+  }
+  if (auto open_elsewhere = open_elsewhere_error(config.database.path, holders)) {
+    spdlog::warn("{}", open_elsewhere->message);
+  }
   if (options.json) {
-    const nlohmann::json out = {{"db_path", config.database.path.string()},
-                                {"result", result_word(gate)},
-                                {"messages", message_lines(gate)},
-                                {"mode", std::string(to_string(mode))},
-                                {"seconds", gate.report.seconds}};
+    nlohmann::json open_by = nlohmann::json::array();
+    for (const auto& holder : holders) {
+      open_by.push_back({{"pid", holder.pid},
+                         {"executable", holder.executable},
+                         {"file", holder.file.string()}});
+    }
+    const nlohmann::json out = {
+        {"db_path", config.database.path.string()},
+        {"result", result_word(gate)},
+        {"messages", message_lines(gate)},
+        {"mode", std::string(to_string(mode))},
+        {"seconds", gate.report.seconds},
+        {"filesystem", {{"type", location.filesystem.type}, {"network", location.filesystem.network}}},
+        {"open_elsewhere", open_by}};
     console_write(ConsoleStream::kOut, out.dump(2) + "\n");
     if (gate.failure) log_to_files_only(gate.failure->message);
   } else if (gate.passed()) {

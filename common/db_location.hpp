@@ -1,0 +1,51 @@
+#pragma once
+// The two rules about where and how the live DB may be used, checked before
+// the engine starts (and reported by `check`):
+//  - local disk: SQLite's WAL mode does not work over a network filesystem
+//    (sqlite.org/wal.html); the users' live DB was corrupted on an SMB share.
+//  - sole writer: no other process may have the DB or its -wal open.
+// Blocking; no shared state.
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/filesystem_probe.hpp"
+#include "common/result.hpp"
+
+namespace es {
+
+using FilesystemProbe = std::function<FilesystemInfo(const std::filesystem::path& folder)>;
+
+struct LocationCheck {
+  FilesystemInfo filesystem;
+  std::optional<Error> refusal;  // network filesystem and require_local_filesystem
+  std::optional<std::string> warning;  // network filesystem, allowed by config
+};
+
+// Probes the DB's folder. `probe` is injectable so tests can stand in an NFS
+// or SMB mount; the default is the real OS call.
+LocationCheck check_db_location(const std::filesystem::path& db_path, bool require_local,
+                                const FilesystemProbe& probe = probe_filesystem);
+
+struct OpenHolder {
+  long pid = 0;
+  std::string executable;
+  std::filesystem::path file;  // which of the files it has open
+};
+
+// Other processes (never this one) that have any of `files` open. On Linux
+// from /proc/*/fd (processes of other users are visible only to root); on
+// Windows from the Restart Manager.
+std::vector<OpenHolder> find_open_holders(const std::vector<std::filesystem::path>& files);
+
+// The live DB and its -wal, the files no one but the engine may hold.
+std::vector<std::filesystem::path> live_db_files(const std::filesystem::path& db_path);
+
+// kLocked, naming each holder by pid and executable; nullopt if none.
+std::optional<Error> open_elsewhere_error(const std::filesystem::path& db_path,
+                                          const std::vector<OpenHolder>& holders);
+
+}  // namespace es

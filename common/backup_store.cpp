@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <thread>
 
 #include "common/atomic_file.hpp"
@@ -17,6 +18,10 @@ namespace {
 // LOCKED as transient, everything else as fatal.
 constexpr int kMaxBusyRetries = 100;
 constexpr auto kBusyPause = std::chrono::milliseconds(50);
+
+// Chunk size when progress is shown: small enough to update a display often,
+// large enough that stepping costs nothing measurable.
+constexpr int kProgressChunkPages = 2048;
 
 // Space needed beyond the DB and its WAL: SQLite's own scratch, filesystem
 // slack. A guess erring towards refusing early over failing half way.
@@ -89,7 +94,8 @@ Result<void> verify_copy(const fs::path& copy) {
 
 }  // namespace
 
-Result<void> copy_database(const fs::path& source, const fs::path& target) {
+Result<void> copy_database(const fs::path& source, const fs::path& target,
+                           const BackupProgress& progress) {
   auto from = SqliteDb::open_read_only(source);
   if (!from) return from.error();
   auto to = SqliteDb::open_owned(target, false);
@@ -99,9 +105,20 @@ Result<void> copy_database(const fs::path& source, const fs::path& target) {
   if (!backup.get()) {
     return to->error("backup of " + source.string() + " to", sqlite3_errcode(to->get()));
   }
+  int pages_per_step = progress ? kProgressChunkPages : -1;
+  int last_remaining = std::numeric_limits<int>::max();
   for (int retries = 0;;) {
-    const int rc = sqlite3_backup_step(backup.get(), -1);
+    const int rc = sqlite3_backup_step(backup.get(), pages_per_step);
+    if (progress) {
+      const int remaining = sqlite3_backup_remaining(backup.get());
+      progress(remaining, sqlite3_backup_pagecount(backup.get()));
+      // Another process wrote between chunks and the copy started over:
+      // chunks could restart for ever, one step cannot (TECH-NOTES).
+      if (remaining > last_remaining) pages_per_step = -1;
+      last_remaining = remaining;
+    }
     if (rc == SQLITE_DONE) break;
+    if (rc == SQLITE_OK) continue;
     const int primary = rc & 0xff;
     if ((primary == SQLITE_BUSY || primary == SQLITE_LOCKED) && ++retries <= kMaxBusyRetries) {
       std::this_thread::sleep_for(kBusyPause);
@@ -123,13 +140,14 @@ BackupStore::BackupStore(fs::path db_path, fs::path backup_dir)
     : db_path_(std::move(db_path)), backup_dir_(std::move(backup_dir)) {}
 
 Result<TakenBackup> BackupStore::take(BackupKind kind, int retention_count,
-                                      Clock::time_point now) const {
-  auto prepared = prepare(kind, now);
+                                      Clock::time_point now, const BackupProgress& progress) const {
+  auto prepared = prepare(kind, now, progress);
   if (!prepared) return prepared.error();
   return commit(std::move(*prepared), retention_count);
 }
 
-Result<PreparedBackup> BackupStore::prepare(BackupKind kind, Clock::time_point now) const {
+Result<PreparedBackup> BackupStore::prepare(BackupKind kind, Clock::time_point now,
+                                            const BackupProgress& progress) const {
   const auto start = std::chrono::steady_clock::now();
   std::error_code ec;
   if (!fs::is_regular_file(db_path_, ec)) {
@@ -146,7 +164,9 @@ Result<PreparedBackup> BackupStore::prepare(BackupKind kind, Clock::time_point n
     return Error{ExitCode::kIoError, "backup of " + db_path_.string() + " failed: " +
                                          pending.error().message};
   }
-  if (auto copied = copy_database(db_path_, pending->temp_path()); !copied) return copied.error();
+  if (auto copied = copy_database(db_path_, pending->temp_path(), progress); !copied) {
+    return copied.error();
+  }
   if (auto verified = verify_copy(pending->temp_path()); !verified) return verified.error();
   PreparedBackup prepared(std::move(*pending), name);
   prepared.seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,9 @@
 #include "common/result.hpp"
 
 namespace es {
+
+// Called during a copy with the pages still to copy and the total.
+using BackupProgress = std::function<void(int remaining_pages, int total_pages)>;
 
 struct BackupFile {
   std::filesystem::path path;
@@ -72,14 +76,16 @@ class BackupStore {
   // the folder is missing or unwritable, space is short, SQLite fails, or the
   // copy does not verify; nothing is then left under a backup name.
   [[nodiscard]] Result<TakenBackup> take(BackupKind kind, int retention_count,
-                                         Clock::time_point now = Clock::now()) const;
+                                         Clock::time_point now = Clock::now(),
+                                         const BackupProgress& progress = {}) const;
 
   // take() in two halves, so the copy can be made while the integrity gate
   // runs and be kept only if the gate passes. prepare() copies and verifies
   // under a temporary name; commit() renames it into place, then applies
   // retention.
   [[nodiscard]] Result<PreparedBackup> prepare(BackupKind kind,
-                                               Clock::time_point now = Clock::now()) const;
+                                               Clock::time_point now = Clock::now(),
+                                               const BackupProgress& progress = {}) const;
   [[nodiscard]] Result<TakenBackup> commit(PreparedBackup prepared, int retention_count) const;
 
   // This DB's backups, newest first. Only regular files with a matching name.
@@ -103,7 +109,13 @@ class BackupStore {
 // caller owns) with the backup API, and leaves the copy in rollback-journal
 // mode so it stands alone without -wal/-shm files. Used by backups,
 // snapshots and restores.
+//
+// Without `progress` the copy is one backup step: one read transaction that
+// finishes while the engine writes. With it, the copy goes in chunks so a
+// percentage can be shown; if a write by another process restarts the copy,
+// the rest is done in one step, so it still always finishes.
 [[nodiscard]] Result<void> copy_database(const std::filesystem::path& source,
-                                         const std::filesystem::path& target);
+                                         const std::filesystem::path& target,
+                                         const BackupProgress& progress = {});
 
 }  // namespace es

@@ -58,12 +58,13 @@ constexpr int kProgressInstructions = 10000;
 struct ProgressContext {
   const CheckProgress* progress;
   std::chrono::steady_clock::time_point start;
+  std::int64_t page_count;
 };
 
 int on_progress(void* context) {
   auto* ctx = static_cast<ProgressContext*>(context);
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - ctx->start;
-  return (*ctx->progress)(elapsed.count()) ? 0 : 1;
+  return (*ctx->progress)(elapsed.count(), ctx->page_count) ? 0 : 1;
 }
 
 // Reads the check's rows; a step error after some rows keeps those rows
@@ -115,8 +116,11 @@ CheckReport run_integrity_check(const fs::path& db_path, CheckMode mode,
     report.error = db.error().message;
     return finish();
   }
-  ProgressContext context{&progress, start};
-  if (progress) sqlite3_progress_handler(db->get(), kProgressInstructions, on_progress, &context);
+  ProgressContext context{&progress, start, 0};
+  if (progress) {
+    if (auto pages = db->query_int("PRAGMA page_count", "page count")) context.page_count = *pages;
+    sqlite3_progress_handler(db->get(), kProgressInstructions, on_progress, &context);
+  }
   collect_rows(report, *db);
   if (report.ok()) read_shape(report, *db);
   sqlite3_progress_handler(db->get(), 0, nullptr, nullptr);

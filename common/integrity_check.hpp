@@ -46,9 +46,10 @@ struct CheckReport {
 
 inline constexpr int kMaxCheckRows = 100;
 
-// Called now and then during the check with the seconds elapsed; return false
-// to abort it (the report then says SQLITE_INTERRUPT).
-using CheckProgress = std::function<bool(double seconds_elapsed)>;
+// Called now and then during the check with the seconds elapsed and the DB's
+// page count; return false to abort it (the report then says
+// SQLITE_INTERRUPT). SQLite gives no percentage for a check.
+using CheckProgress = std::function<bool(double seconds_elapsed, std::int64_t page_count)>;
 
 CheckReport run_integrity_check(const std::filesystem::path& db_path, CheckMode mode,
                                 const CheckProgress& progress = {});

@@ -5,6 +5,7 @@
 #include "common/console.hpp"
 #include "common/filesystem_probe.hpp"
 #include "common/logging.hpp"
+#include "common/progress.hpp"
 #include "common/os_info.hpp"
 #include "common/run_history.hpp"
 #include "common/session_lock.hpp"
@@ -117,7 +118,10 @@ class Session {
       spdlog::info("checking {} ({} check)…", config_.database.path.string(),
                    to_string(safeguards.integrity_check_mode));
     }
-    auto result = run_startup_check(check);
+    // The gate's progress is shown; the backup copies alongside, silently.
+    ProgressDisplay display("checking " + config_.database.path.string());
+    auto result = run_startup_check(check, show_check_progress(display));
+    display.finish();
     auto& health = summary_.db_health;
     health.integrity_check = check.run_gate ? result.gate.summary_line() : "skipped";
     health.integrity_check_seconds = result.gate.report.seconds;
@@ -229,7 +233,10 @@ class Session {
     }
     if (!verdict.clean() || !config_.db_safeguards.post_session_backup_enabled) return;
     const BackupStore store(config_.database.path, config_.database.backup_dir);
-    auto taken = store.take(BackupKind::kPostSession, config_.db_safeguards.backup_retention_count);
+    ProgressDisplay display("post-session backup of " + config_.database.path.string());
+    auto taken = store.take(BackupKind::kPostSession, config_.db_safeguards.backup_retention_count,
+                            Clock::now(), show_backup_progress(display));
+    display.finish();
     if (!taken) {
       health.post_session_backup_error = taken.error().message;
       warn("post-session backup failed: " + taken.error().message);

@@ -44,7 +44,8 @@ TEST_CASE("integrity_check: the progress callback can abort a check") {
   test::TempDir dir;
   test::make_db(dir / "live.db", 20000);
   int calls = 0;
-  const auto report = run_integrity_check(dir / "live.db", CheckMode::kFull, [&](double) {
+  const auto report = run_integrity_check(dir / "live.db", CheckMode::kFull, [&](double, std::int64_t pages) {
+    CHECK(pages > 100);
     ++calls;
     return false;
   });

@@ -4,6 +4,7 @@
 
 #include "common/backup_store.hpp"
 #include "common/console.hpp"
+#include "common/progress.hpp"
 #include "supervisor/commands/commands.hpp"
 #include "supervisor/commands/config_source.hpp"
 
@@ -15,7 +16,10 @@ ExitCode run_backup_command(const BackupOptions& options) {
   const auto& config = target->config;
   const BackupStore store(config.database.path, config.database.backup_dir);
 
-  auto taken = store.take(BackupKind::kManual, config.db_safeguards.backup_retention_count);
+  ProgressDisplay display("backing up " + config.database.path.string());
+  auto taken = store.take(BackupKind::kManual, config.db_safeguards.backup_retention_count,
+                          Clock::now(), show_backup_progress(display));
+  display.finish();
   if (!taken) {
     report_failure(taken.error());
     return taken.error().exit_code;

@@ -8,6 +8,7 @@
 #include "common/db_location.hpp"
 #include "common/integrity_gate.hpp"
 #include "common/logging.hpp"
+#include "common/progress.hpp"
 #include "supervisor/commands/commands.hpp"
 #include "supervisor/commands/config_source.hpp"
 
@@ -43,9 +44,12 @@ ExitCode run_check_command(const CheckOptions& options) {
   const CheckMode mode =
       options.quick ? CheckMode::kQuick : config.db_safeguards.integrity_check_mode;
 
-  const auto gate = run_integrity_gate(GateRequest{config.database.path, config.database.backup_dir,
-                                                   mode, /*allow_missing=*/false,
-                                                   target->target_argument});
+  ProgressDisplay display("checking " + config.database.path.string());
+  const auto gate = run_integrity_gate(
+      GateRequest{config.database.path, config.database.backup_dir, mode,
+                  /*allow_missing=*/false, target->target_argument},
+      show_check_progress(display));
+  display.finish();
   // The two rules `run` enforces, reported here without changing the verdict.
   const auto location = check_db_location(config.database.path, true);
   const auto holders = find_open_holders(live_db_files(config.database.path));

@@ -14,4 +14,10 @@ std::filesystem::path executable_path();
 // True if standard output (fd 1) or standard error (fd 2) is a terminal.
 bool stream_is_terminal(int fd);
 
+// True if the console (terminal window) this process runs in is its own: it
+// was opened for us (a desktop shortcut) and closes when we exit. POSIX: we
+// lead our session (a terminal emulator ran us directly). Windows: we are the
+// only process left attached to the console.
+bool console_is_own();
+
 }  // namespace es

@@ -14,4 +14,6 @@ std::filesystem::path executable_path() {
 
 bool stream_is_terminal(int fd) { return ::isatty(fd) == 1; }
 
+bool console_is_own() { return ::getsid(0) == ::getpid() && ::isatty(0) == 1; }
+
 }  // namespace es

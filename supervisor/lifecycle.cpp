@@ -56,8 +56,17 @@ class Session {
   ExitCode refuse(const Error& error) {
     // Another run owns this DB: write nothing, touch nothing of it.
     report_failure(error);
+    summary_.outcome = "refused";
+    summary_.halt_reason = error.message;
     return error.exit_code;
   }
+
+ public:
+  SessionEnd end(ExitCode code) const {
+    return {code, summary_.outcome, summary_.halt_reason, summary_.log_file};
+  }
+
+ private:
 
   void start_logging() {
     if (auto logging = start_file_logging(config_.logging_dir, config_.logging_level); !logging) {
@@ -312,6 +321,10 @@ class Session {
 
 }  // namespace
 
-ExitCode run_session(const SessionRequest& request) { return Session(request).run(); }
+SessionEnd run_session(const SessionRequest& request) {
+  Session session(request);
+  const auto code = session.run();
+  return session.end(code);
+}
 
 }  // namespace es

@@ -24,6 +24,13 @@ struct SessionRequest {
   FilesystemProbe probe_filesystem = es::probe_filesystem;  // tests stand in a network mount
 };
 
-ExitCode run_session(const SessionRequest& request);
+struct SessionEnd {
+  ExitCode exit_code = ExitCode::kSuccess;
+  std::string outcome;      // clean | unclean | aborted, or "refused" when the lock was held
+  std::string halt_reason;  // as in the summary; the error text when refused
+  std::string log_file;
+};
+
+SessionEnd run_session(const SessionRequest& request);
 
 }  // namespace es

@@ -45,7 +45,7 @@ TEST_CASE("location: run refuses a DB on a network filesystem before the engine 
   auto config = load_config(f.config());
   REQUIRE(config.has_value());
   SessionRequest request{*config, "--config " + f.config().string(), "test", fake_nfs};
-  CHECK(run_session(request) == ExitCode::kConfigInvalid);
+  CHECK(run_session(request).exit_code == ExitCode::kConfigInvalid);
   CHECK_FALSE(fs::exists(f.marker()));
   const auto summary = f.latest_summary();
   CHECK(summary["outcome"] == "aborted");

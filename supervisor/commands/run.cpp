@@ -3,6 +3,7 @@
 #include "supervisor/commands/commands.hpp"
 #include "supervisor/commands/config_source.hpp"
 #include "supervisor/lifecycle.hpp"
+#include "supervisor/pause_on_exit.hpp"
 
 namespace es {
 
@@ -18,7 +19,10 @@ ExitCode run_run_command(const RunOptions& options) {
     report_failure(error);
     return error.exit_code;
   }
-  return run_session(SessionRequest{target->config, target->target_argument, options.version});
+  const auto end =
+      run_session(SessionRequest{target->config, target->target_argument, options.version});
+  pause_if_wanted(target->config, end);
+  return end.exit_code;
 }
 
 }  // namespace es

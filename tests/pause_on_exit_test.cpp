@@ -1,0 +1,71 @@
+#include "supervisor/pause_on_exit.hpp"
+
+#include <poll.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "support/run_fixture.hpp"
+
+using namespace es;
+
+TEST_CASE("pause: only on a non-zero exit with a terminal, and as the setting says") {
+  CHECK(should_pause(PauseOnExit::kAlways, true, true, false));
+  CHECK_FALSE(should_pause(PauseOnExit::kAlways, false, true, true));  // success never pauses
+  CHECK_FALSE(should_pause(PauseOnExit::kAlways, true, false, true));  // no terminal: never
+  CHECK(should_pause(PauseOnExit::kAuto, true, true, true));
+  CHECK_FALSE(should_pause(PauseOnExit::kAuto, true, true, false));
+  CHECK_FALSE(should_pause(PauseOnExit::kNever, true, true, true));
+}
+
+TEST_CASE("pause: a failed run in its own terminal shows why and waits for Enter") {
+  test::RunFixture f;
+  f.configure({"--seconds", "0.2", "--exit-code", "3"}, 10, "", "ui:\n  pause_on_exit: always\n");
+  int terminal = -1;
+  const pid_t pid = forkpty(&terminal, nullptr, nullptr, nullptr);
+  if (pid == 0) {
+    const auto argv = f.run_argv();
+    execl(argv[0].c_str(), argv[0].c_str(), argv[1].c_str(), argv[2].c_str(), argv[3].c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  REQUIRE(pid > 0);
+  std::string screen;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (screen.find("Press Enter") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    pollfd ready{terminal, POLLIN, 0};
+    if (poll(&ready, 1, 100) <= 0) continue;
+    char buffer[4096];
+    const auto got = read(terminal, buffer, sizeof buffer);
+    if (got <= 0) break;
+    screen.append(buffer, static_cast<std::size_t>(got));
+  }
+  CHECK(screen.find("outcome:     unclean") != std::string::npos);
+  CHECK(screen.find("why:         exit_code:3") != std::string::npos);
+  CHECK(screen.find("good backup: " + (f.dir / "backups").string()) != std::string::npos);
+  REQUIRE(screen.find("Press Enter") != std::string::npos);
+  // Still waiting for the operator.
+  int status = 0;
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(waitpid(pid, &status, WNOHANG) == 0);
+  REQUIRE(write(terminal, "\n", 1) == 1);
+  waitpid(pid, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  close(terminal);
+}
+
+TEST_CASE("pause: never waits when stdin is not a terminal, as in a scheduled task") {
+  test::RunFixture f;
+  f.configure({"--seconds", "0.2", "--exit-code", "3"}, 10, "", "ui:\n  pause_on_exit: always\n");
+  test::ChildProcess run(f.run_argv(), {f.dir.path()});
+  const auto result = run.wait_for(20);
+  REQUIRE(result.has_value());
+  CHECK(result->exit_code == 1);
+  CHECK(result->err.find("Press Enter") == std::string::npos);
+}

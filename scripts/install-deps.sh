@@ -12,6 +12,7 @@ packages=(
   nlohmann-json3-dev
   doctest-dev
   libcli11-dev
+  desktop-file-utils systemd dpkg-dev
 )
 
 missing=()

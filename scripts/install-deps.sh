@@ -13,6 +13,7 @@ packages=(
   doctest-dev
   libcli11-dev
   desktop-file-utils systemd dpkg-dev
+  python3 python3-jsonschema
 )
 
 missing=()

@@ -1,0 +1,80 @@
+// Real summaries, from real runs, validated against the published JSON Schema
+// (docs/session-summary.schema.json) with an independent validator.
+
+#include "common/session_summary.hpp"
+
+#include <signal.h>
+
+#include <doctest/doctest.h>
+
+#include "support/run_fixture.hpp"
+
+using namespace es;
+namespace fs = std::filesystem;
+
+namespace {
+
+void check_against_schema(const fs::path& summary) {
+  const std::string schema = std::string(ES_SOURCE_DIR) + "/docs/session-summary.schema.json";
+  const auto result = test::run_command(
+      {"/usr/bin/python3", "-c",
+       "import json, sys, jsonschema\n"
+       "schema = json.load(open(sys.argv[1]))\n"
+       "jsonschema.Draft202012Validator.check_schema(schema)\n"
+       "jsonschema.Draft202012Validator(schema).validate(json.load(open(sys.argv[2])))\n",
+       schema, summary.string()});
+  CAPTURE(summary.string());
+  CAPTURE(result.err);
+  CHECK(result.exit_code == 0);
+}
+
+}  // namespace
+
+TEST_CASE("summary: real clean, unclean, aborted and lost-run summaries validate against the schema") {
+  test::RunFixture f;
+  std::vector<fs::path> summaries;
+  const auto latest = [&] {
+    const auto run_id = f.latest_summary()["run_id"].get<std::string>();
+    return f.dir / "logs" / ("session-" + run_id + ".json");
+  };
+
+  f.configure({"--seconds", "0.2"});
+  REQUIRE(f.run().exit_code == 0);
+  summaries.push_back(latest());
+
+  f.configure({"--seconds", "0.2", "--exit-code", "3"});
+  REQUIRE(f.run().exit_code == 1);
+  summaries.push_back(latest());
+
+  {  // a lost supervisor, recorded at the next start
+    f.configure({});
+    test::ChildProcess lost(f.run_argv(), {f.dir.path()});
+    REQUIRE(test::wait_until([&] { return fs::exists(f.marker()); }, 20));
+    lost.send(SIGKILL);
+    lost.wait();
+  }
+  f.configure({"--seconds", "0.2"});
+  REQUIRE(f.run().exit_code == 0);
+  for (const auto& entry : fs::directory_iterator(f.dir / "logs")) {
+    if (entry.path().extension() == ".json") summaries.push_back(entry.path());
+  }
+
+  test::write_file(f.db(), "not a database");
+  REQUIRE(f.run().exit_code == 65);
+  summaries.push_back(latest());
+  CHECK(f.latest_summary()["outcome"] == "aborted");
+
+  for (const auto& summary : summaries) check_against_schema(summary);
+}
+
+TEST_CASE("summary: the four db_health keys are always present, null when not taken") {
+  SessionSummary summary;
+  summary.run_id = "20260101T000000Z-1";
+  const auto json = to_json(summary);
+  for (const char* key : {"integrity_check", "pre_session_backup", "post_session_backup", "db_path"}) {
+    CAPTURE(key);
+    CHECK(json["db_health"].contains(key));
+  }
+  CHECK(json["db_health"]["pre_session_backup"].is_null());
+  CHECK(json["db_health"]["integrity_check"] == "skipped");
+}

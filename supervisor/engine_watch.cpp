@@ -72,6 +72,13 @@ struct EngineWatch::Impl {
 
   void on_signal(StopSignal signal) {
     const auto request = to_request(signal);
+    // The OS will end us soon after a console close: stop within its limit.
+    if (state.phase == watch::Phase::kRunning && request.cause == watch::StopCause::kConsoleClosed) {
+      if (const auto deadline = console_close_deadline()) {
+        plan = watch::make_stop_plan(std::chrono::duration_cast<std::chrono::seconds>(*deadline));
+        plan.front().wait = *deadline;
+      }
+    }
     if (!stop_recorded && state.phase == watch::Phase::kRunning && settings.on_stop_requested) {
       stop_recorded = true;
       settings.on_stop_requested(request.cause == watch::StopCause::kConsoleClosed

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace boost::asio {
 class io_context;
@@ -22,6 +23,15 @@ enum class StopSignal {
   kHangup,        // SIGHUP: the terminal closed
   kConsoleClose,  // CTRL_CLOSE, CTRL_LOGOFF, CTRL_SHUTDOWN
 };
+
+// After a console close the OS ends this process within seconds (Windows:
+// about 5 s after CTRL_CLOSE). How long the engine may take to stop then;
+// nullopt where there is no such limit (POSIX SIGHUP).
+std::optional<std::chrono::milliseconds> console_close_deadline();
+
+// Tells a waiting console-close handler that the summary is written and the
+// process may end. A no-op where nothing waits.
+void release_console_close_wait();
 
 class EventLoop {
  public:

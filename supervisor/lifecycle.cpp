@@ -15,6 +15,7 @@
 #include "supervisor/classify_exit.hpp"
 #include "supervisor/commands/config_source.hpp"
 #include "supervisor/engine_watch.hpp"
+#include "supervisor/event_loop.hpp"
 #include "supervisor/run_recovery.hpp"
 
 namespace es {
@@ -45,6 +46,7 @@ class Session {
     if (!watch) return abort_run(watch.error(), "spawn_failed");
     const auto ended = watch_engine(**watch);
     const auto verdict = classify(ended);
+    if (ended.state.cause == watch::StopCause::kConsoleClosed) write_summary_before_exit(verdict);
     post_session(verdict);
     return finish(verdict);
   }
@@ -230,6 +232,17 @@ class Session {
     return verdict;
   }
 
+  // A closed console gives the process seconds (Windows: about 5 s), so what
+  // is known is written first; the post-session steps then follow as time
+  // allows, and rewrite the summary if they finish.
+  void write_summary_before_exit(const SessionVerdict& verdict) {
+    summary_.outcome = verdict.outcome;
+    summary_.halt_reason = verdict.halt_reason;
+    (void)record_end(verdict.clean() ? ExitCode::kSuccess : ExitCode::kUnclean);
+    flush_logs();
+    release_console_close_wait();
+  }
+
   // 9. Post-session: a read-only quick_check whatever the outcome; the
   // post-backup only after a clean session.
   void post_session(const SessionVerdict& verdict) {
@@ -278,9 +291,19 @@ class Session {
       warn(std::to_string(skipped) +
            " lines skipped on the console because it could not keep up; this log has every line");
     }
+    const auto written = record_end(code);
+    spdlog::info("run {} {} ({}). Summary: {}  Log: {}  Backups: {}", run_id_, summary_.outcome,
+                 summary_.halt_reason,
+                 written ? written->string() : std::string("(not written)"), summary_.log_file,
+                 config_.database.backup_dir.string());
+    return code;
+  }
+
+  // The summary, then the run's end in the history. Returns the summary path.
+  Result<fs::path> record_end(ExitCode code) {
     summary_.ended_at = iso8601_utc(Clock::now());
     summary_.supervisor_exit_code = to_int(code);
-    const auto written = write_summary(config_.summary_dir, summary_);
+    auto written = write_summary(config_.summary_dir, summary_);
     if (!written) warn("could not write the session summary: " + written.error().message);
     RunRecord record;
     record.run_id = run_id_;
@@ -292,11 +315,7 @@ class Session {
     if (auto closed = history_.append(run_finished_event(record)); !closed) {
       warn("could not close the run in the history: " + closed.error().message);
     }
-    spdlog::info("run {} {} ({}). Summary: {}  Log: {}  Backups: {}", run_id_, summary_.outcome,
-                 summary_.halt_reason,
-                 written ? written->string() : std::string("(not written)"), summary_.log_file,
-                 config_.database.backup_dir.string());
-    return code;
+    return written;
   }
 
   void heartbeat() {

@@ -39,4 +39,8 @@ std::shared_ptr<void> watch_stop_signals(asio::io_context& io,
   return router;
 }
 
+std::optional<std::chrono::milliseconds> console_close_deadline() { return std::nullopt; }
+
+void release_console_close_wait() {}
+
 }  // namespace es

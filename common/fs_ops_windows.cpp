@@ -1,0 +1,107 @@
+#include <cerrno>
+#include <cstring>
+
+#include "common/fs_ops.hpp"
+#include "common/win32_text.hpp"
+
+namespace es {
+namespace fs = std::filesystem;
+
+namespace {
+
+Error win_error(std::string_view operation, const fs::path& path, DWORD error = GetLastError()) {
+  return Error{ExitCode::kIoError,
+               std::string(operation) + " " + path.string() + " failed: " + win32_error_text(error)};
+}
+
+}  // namespace
+
+std::string os_error_text(int error_number) {
+  return std::string(std::strerror(error_number)) + " (errno " + std::to_string(error_number) + ")";
+}
+
+Result<void> sync_file(const fs::path& file) {
+  WinHandle handle(CreateFileW(file.wstring().c_str(), GENERIC_WRITE,
+                               FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
+                               OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr));
+  if (!handle.valid()) return win_error("open for flush of", file);
+  if (!FlushFileBuffers(handle.get())) return win_error("flush of", file);
+  return {};
+}
+
+Result<void> sync_folder(const fs::path&) {
+  // NTFS journals the rename itself; Windows offers no folder flush.
+  return {};
+}
+
+Result<void> create_private_file(const fs::path& file) {
+  // CREATE_NEW fails on any existing name, a link included: never written
+  // through, never truncated. The folder's ACL decides who may read it.
+  WinHandle handle(CreateFileW(file.wstring().c_str(), GENERIC_WRITE, 0, nullptr, CREATE_NEW,
+                               FILE_ATTRIBUTE_NORMAL, nullptr));
+  if (!handle.valid()) return win_error("create", file);
+  return {};
+}
+
+Result<void> rename_no_replace(const fs::path& from, const fs::path& to) {
+  if (!MoveFileExW(from.wstring().c_str(), to.wstring().c_str(), MOVEFILE_WRITE_THROUGH)) {
+    return Error{ExitCode::kIoError, "rename of " + from.string() + " to " + to.string() +
+                                         " failed: " + win32_error_text(GetLastError())};
+  }
+  return {};
+}
+
+Result<void> rename_replace(const fs::path& from, const fs::path& to) {
+  if (!MoveFileExW(from.wstring().c_str(), to.wstring().c_str(),
+                   MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
+    return Error{ExitCode::kIoError, "rename of " + from.string() + " to " + to.string() +
+                                         " failed: " + win32_error_text(GetLastError())};
+  }
+  return {};
+}
+
+Result<std::uintmax_t> available_space(const fs::path& folder) {
+  ULARGE_INTEGER available{};
+  if (!GetDiskFreeSpaceExW(folder.wstring().c_str(), &available, nullptr, nullptr)) {
+    return win_error("free space query of", folder);
+  }
+  return static_cast<std::uintmax_t>(available.QuadPart);
+}
+
+Result<void> make_read_only(const fs::path& file) {
+  const DWORD attributes = GetFileAttributesW(file.wstring().c_str());
+  if (attributes == INVALID_FILE_ATTRIBUTES) return win_error("attributes of", file);
+  if (!SetFileAttributesW(file.wstring().c_str(), attributes | FILE_ATTRIBUTE_READONLY)) {
+    return win_error("making read-only", file);
+  }
+  return {};
+}
+
+Result<void> append_line_durably(const fs::path& file, std::string_view line) {
+  WinHandle handle(CreateFileW(file.wstring().c_str(), GENERIC_READ | FILE_APPEND_DATA,
+                               FILE_SHARE_READ, nullptr, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL,
+                               nullptr));
+  if (!handle.valid()) return win_error("open for append of", file);
+  LARGE_INTEGER size{};
+  GetFileSizeEx(handle.get(), &size);
+  std::string text;
+  if (size.QuadPart > 0) {
+    char last = '\n';
+    DWORD got = 0;
+    OVERLAPPED at{};
+    at.Offset = static_cast<DWORD>((size.QuadPart - 1) & 0xffffffff);
+    at.OffsetHigh = static_cast<DWORD>((size.QuadPart - 1) >> 32);
+    if (ReadFile(handle.get(), &last, 1, &got, &at) && got == 1 && last != '\n') text += '\n';
+  }
+  text.append(line);
+  text += '\n';
+  DWORD written = 0;
+  if (!WriteFile(handle.get(), text.data(), static_cast<DWORD>(text.size()), &written, nullptr) ||
+      written != text.size()) {
+    return win_error("append to", file);
+  }
+  if (!FlushFileBuffers(handle.get())) return win_error("flush of", file);
+  return {};
+}
+
+}  // namespace es

@@ -1,0 +1,26 @@
+#include <io.h>
+
+#include "common/os_info.hpp"
+#include "common/win32_text.hpp"
+
+namespace es {
+
+long current_process_id() { return static_cast<long>(GetCurrentProcessId()); }
+
+std::filesystem::path executable_path() {
+  std::wstring buffer(32768, L'\0');
+  const DWORD length = GetModuleFileNameW(nullptr, buffer.data(), static_cast<DWORD>(buffer.size()));
+  buffer.resize(length);
+  return std::filesystem::path(buffer);
+}
+
+bool stream_is_terminal(int fd) { return _isatty(fd) != 0; }
+
+bool console_is_own() {
+  // Alone on the console: a shortcut opened the window for us, and it closes
+  // when we exit. (The engine has exited by the time this is asked.)
+  DWORD processes[4];
+  return GetConsoleProcessList(processes, 4) == 1;
+}
+
+}  // namespace es

@@ -3,6 +3,8 @@
 // a standard stream is a terminal. One implementation per OS.
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 namespace es {
 
@@ -13,6 +15,10 @@ std::filesystem::path executable_path();
 
 // True if standard output (fd 1) or standard error (fd 2) is a terminal.
 bool stream_is_terminal(int fd);
+
+// The command line as UTF-8 (Windows hands main() the ANSI code page; the
+// wide command line is converted instead). Also sets the console to UTF-8.
+std::vector<std::string> utf8_arguments(int argc, char** argv);
 
 // True if the console (terminal window) this process runs in is its own: it
 // was opened for us (a desktop shortcut) and closes when we exit. POSIX: we

@@ -14,6 +14,10 @@ std::filesystem::path executable_path() {
 
 bool stream_is_terminal(int fd) { return ::isatty(fd) == 1; }
 
+std::vector<std::string> utf8_arguments(int argc, char** argv) {
+  return std::vector<std::string>(argv, argv + argc);
+}
+
 bool console_is_own() { return ::getsid(0) == ::getpid() && ::isatty(0) == 1; }
 
 }  // namespace es

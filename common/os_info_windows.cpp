@@ -1,4 +1,5 @@
 #include <io.h>
+#include <shellapi.h>
 
 #include "common/os_info.hpp"
 #include "common/win32_text.hpp"
@@ -15,6 +16,16 @@ std::filesystem::path executable_path() {
 }
 
 bool stream_is_terminal(int fd) { return _isatty(fd) != 0; }
+
+std::vector<std::string> utf8_arguments(int, char**) {
+  SetConsoleOutputCP(CP_UTF8);
+  int count = 0;
+  wchar_t** wide = CommandLineToArgvW(GetCommandLineW(), &count);
+  std::vector<std::string> arguments;
+  for (int i = 0; i < count; ++i) arguments.push_back(to_utf8(wide[i]));
+  LocalFree(wide);
+  return arguments;
+}
 
 bool console_is_own() {
   // Alone on the console: a shortcut opened the window for us, and it closes

@@ -44,7 +44,7 @@ export DEBIAN_FRONTEND=noninteractive
 # --- a. packages -------------------------------------------------------------
 packages=(
   g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix
-  wine64 nsis tcl dpkg-dev cmake make
+  wine wine64 nsis tcl dpkg-dev cmake make
   libboost1.81-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev doctest-dev
 )
 

@@ -9,6 +9,7 @@
 
 #include "common/console.hpp"
 #include "common/logging.hpp"
+#include "common/os_info.hpp"
 #include "supervisor/commands/commands.hpp"
 
 namespace {
@@ -90,8 +91,12 @@ int main(int argc, char** argv) {
     sub->add_option("--config", config_target.config_file, "Config file");
   }
 
+  // UTF-8 everywhere inside: paths with non-ASCII characters must work.
+  auto arguments = es::utf8_arguments(argc, argv);
+  std::vector<char*> utf8_argv;
+  for (auto& argument : arguments) utf8_argv.push_back(argument.data());
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(utf8_argv.size()), utf8_argv.data());
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);
     app.exit(e);

@@ -1,0 +1,302 @@
+// The engine as a Windows child process.
+//  - CREATE_NEW_PROCESS_GROUP (set on the launch flags ourselves: Boost
+//    1.81's create_new_process_group sets the wrong field, TECH-NOTES), so a
+//    CTRL_BREAK can be aimed at the engine's group alone.
+//  - A Job Object with KILL_ON_JOB_CLOSE, assigned while the process is
+//    still suspended: the engine, and everything it starts, dies with the
+//    supervisor, and a kill of the job reaches grandchildren.
+//  - Only the pipe ends and NUL are inherited (PROC_THREAD_ATTRIBUTE_HANDLE_LIST).
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/windows/object_handle.hpp>
+#include <boost/asio/windows/stream_handle.hpp>
+
+#include <array>
+#include <atomic>
+
+#include "common/win32_text.hpp"
+#include "supervisor/engine_process.hpp"
+#include "supervisor/line_splitter.hpp"
+
+namespace es {
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr auto kDrainLimit = std::chrono::seconds(1);
+
+// Quotes one argument the way CommandLineToArgvW and the C runtime read it.
+std::wstring quote_argument(const std::wstring& arg) {
+  if (!arg.empty() && arg.find_first_of(L" \t\n\v\"") == std::wstring::npos) return arg;
+  std::wstring quoted = L"\"";
+  for (auto it = arg.begin();; ++it) {
+    std::size_t backslashes = 0;
+    while (it != arg.end() && *it == L'\\') {
+      ++it;
+      ++backslashes;
+    }
+    if (it == arg.end()) {
+      quoted.append(backslashes * 2, L'\\');
+      break;
+    }
+    if (*it == L'"') {
+      quoted.append(backslashes * 2 + 1, L'\\');
+    } else {
+      quoted.append(backslashes, L'\\');
+    }
+    quoted.push_back(*it);
+  }
+  quoted.push_back(L'"');
+  return quoted;
+}
+
+std::wstring command_line(const std::vector<std::string>& argv) {
+  std::wstring line;
+  for (const auto& arg : argv) {
+    if (!line.empty()) line.push_back(L' ');
+    line += quote_argument(to_wide(arg));
+  }
+  return line;
+}
+
+// The supervisor's environment plus the extra variables, as a sorted-enough
+// UTF-16 block (Windows does not require sorting for CreateProcessW).
+std::wstring environment_block(const std::map<std::string, std::string>& extra) {
+  std::wstring block;
+  wchar_t* current = GetEnvironmentStringsW();
+  for (const wchar_t* entry = current; entry && *entry; entry += wcslen(entry) + 1) {
+    const std::wstring text(entry);
+    const auto equals = text.find(L'=', 1);  // "=C:=C:\\x" entries start with '='
+    const std::string name = to_utf8(text.substr(0, equals));
+    if (extra.contains(name)) continue;
+    block += text;
+    block.push_back(L'\0');
+  }
+  FreeEnvironmentStringsW(current);
+  for (const auto& [name, value] : extra) {
+    block += to_wide(name + "=" + value);
+    block.push_back(L'\0');
+  }
+  block.push_back(L'\0');
+  return block;
+}
+
+// An overlapped read end (for Asio) and an inheritable write end.
+struct PipePair {
+  WinHandle read;
+  WinHandle write;
+};
+
+Result<PipePair> make_pipe() {
+  static std::atomic<unsigned> counter{0};
+  const std::wstring name = L"\\\\.\\pipe\\engine-supervisor-" +
+                            std::to_wstring(GetCurrentProcessId()) + L"-" +
+                            std::to_wstring(counter++);
+  PipePair pipe;
+  pipe.read = WinHandle(CreateNamedPipeW(name.c_str(), PIPE_ACCESS_INBOUND | FILE_FLAG_OVERLAPPED |
+                                                           FILE_FLAG_FIRST_PIPE_INSTANCE,
+                                         PIPE_TYPE_BYTE | PIPE_WAIT, 1, 65536, 65536, 0, nullptr));
+  if (!pipe.read.valid()) {
+    return Error{ExitCode::kEngineNotStarted, "cannot create a pipe for the engine's output: " +
+                                                  win32_error_text(GetLastError())};
+  }
+  SECURITY_ATTRIBUTES inherit{sizeof(SECURITY_ATTRIBUTES), nullptr, TRUE};
+  pipe.write = WinHandle(CreateFileW(name.c_str(), GENERIC_WRITE, 0, &inherit, OPEN_EXISTING,
+                                     FILE_ATTRIBUTE_NORMAL, nullptr));
+  if (!pipe.write.valid()) {
+    return Error{ExitCode::kEngineNotStarted, "cannot open the engine's output pipe: " +
+                                                  win32_error_text(GetLastError())};
+  }
+  return pipe;
+}
+
+class WindowsEngineProcess final : public EngineProcess {
+ public:
+  WindowsEngineProcess(asio::io_context& io, LineHandler on_line, ExitHandler on_exit)
+      : out_(io), err_(io), process_(io), drain_timer_(io), on_line_(std::move(on_line)),
+        on_exit_(std::move(on_exit)) {}
+
+  Result<void> start(const EngineSpec& spec) {
+    if (spec.argv.empty()) return Error{ExitCode::kEngineNotStarted, "engine.command is empty"};
+    auto out = make_pipe();
+    if (!out) return out.error();
+    auto err = make_pipe();
+    if (!err) return err.error();
+    SECURITY_ATTRIBUTES inherit{sizeof(SECURITY_ATTRIBUTES), nullptr, TRUE};
+    WinHandle null_in(CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit,
+                                  OPEN_EXISTING, 0, nullptr));
+
+    job_ = WinHandle(CreateJobObjectW(nullptr, nullptr));  // null attributes: not inheritable
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{};
+    limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+    if (!job_.valid() || !SetInformationJobObject(job_.get(), JobObjectExtendedLimitInformation,
+                                                  &limits, sizeof limits)) {
+      return Error{ExitCode::kEngineNotStarted,
+                   "cannot create the engine's Job Object: " + win32_error_text(GetLastError())};
+    }
+
+    HANDLE inherited[] = {null_in.get(), out->write.get(), err->write.get()};
+    SIZE_T attribute_size = 0;
+    InitializeProcThreadAttributeList(nullptr, 1, 0, &attribute_size);
+    std::vector<char> attribute_storage(attribute_size);
+    auto* attributes = reinterpret_cast<LPPROC_THREAD_ATTRIBUTE_LIST>(attribute_storage.data());
+    InitializeProcThreadAttributeList(attributes, 1, 0, &attribute_size);
+    UpdateProcThreadAttribute(attributes, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, inherited,
+                              sizeof inherited, nullptr, nullptr);
+
+    STARTUPINFOEXW startup{};
+    startup.StartupInfo.cb = sizeof startup;
+    startup.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+    startup.StartupInfo.hStdInput = null_in.get();
+    startup.StartupInfo.hStdOutput = out->write.get();
+    startup.StartupInfo.hStdError = err->write.get();
+    startup.lpAttributeList = attributes;
+
+    auto line = command_line(spec.argv);
+    auto environment = environment_block(spec.extra_env);
+    const auto folder = spec.working_dir.wstring();
+    PROCESS_INFORMATION info{};
+    const BOOL created = CreateProcessW(
+        nullptr, line.data(), nullptr, nullptr, TRUE,
+        CREATE_SUSPENDED | CREATE_NEW_PROCESS_GROUP | CREATE_UNICODE_ENVIRONMENT |
+            EXTENDED_STARTUPINFO_PRESENT,
+        environment.data(), folder.c_str(), &startup.StartupInfo, &info);
+    const DWORD create_error = GetLastError();
+    DeleteProcThreadAttributeList(attributes);
+    if (!created) {
+      return Error{ExitCode::kEngineNotStarted, "engine could not be started: cannot execute " +
+                                                    spec.argv[0] + " (in " +
+                                                    spec.working_dir.string() + "): " +
+                                                    win32_error_text(create_error)};
+    }
+    WinHandle thread(info.hThread);
+    process_handle_ = info.hProcess;
+    pid_ = static_cast<long>(info.dwProcessId);
+    // In the job before it runs a single instruction: nothing it starts can
+    // escape the job.
+    if (!AssignProcessToJobObject(job_.get(), info.hProcess)) {
+      const DWORD error = GetLastError();
+      TerminateProcess(info.hProcess, 1);
+      return Error{ExitCode::kEngineNotStarted,
+                   "cannot put the engine in its Job Object: " + win32_error_text(error)};
+    }
+    ResumeThread(thread.get());
+
+    out->write.reset();
+    err->write.reset();
+    out_.assign(out->read.release());
+    err_.assign(err->read.release());
+    process_.assign(info.hProcess);
+    read(out_, out_buffer_, out_lines_, OutputStream::kStdout, out_open_);
+    read(err_, err_buffer_, err_lines_, OutputStream::kStderr, err_open_);
+    process_.async_wait([this](const boost::system::error_code& error) {
+      if (!error) on_process_exit();
+    });
+    return {};
+  }
+
+  long pid() const override { return pid_; }
+
+  void request_stop(std::string_view) override {
+    // Windows has one graceful stop for a console process group: CTRL_BREAK
+    // (Python sees it as signal.SIGBREAK), whatever engine.stop_signal says.
+    if (!exited_) GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, static_cast<DWORD>(pid_));
+  }
+
+  void kill_tree() override {
+    if (job_.valid()) TerminateJobObject(job_.get(), kKilledExitCode);
+  }
+
+  ~WindowsEngineProcess() override {
+    // Closing the job kills whatever is left in it (KILL_ON_JOB_CLOSE).
+    if (!exited_) kill_tree();
+  }
+
+ private:
+  using Buffer = std::array<char, 64 * 1024>;
+  // The exit code a killed engine reports; it is never in clean_exit_codes
+  // unless an operator puts it there.
+  static constexpr UINT kKilledExitCode = 0xC000013A;  // STATUS_CONTROL_C_EXIT
+
+  void read(asio::windows::stream_handle& pipe, Buffer& buffer, LineSplitter& lines,
+            OutputStream stream, bool& open) {
+    pipe.async_read_some(asio::buffer(buffer), [this, &pipe, &buffer, &lines, stream, &open](
+                                                   const boost::system::error_code& error,
+                                                   std::size_t size) {
+      const auto emit = [this, stream](std::string_view text) { on_line_(stream, text); };
+      if (size > 0) lines.feed(std::string_view(buffer.data(), size), emit);
+      if (error) {
+        lines.finish(emit);
+        open = false;
+        maybe_finish();
+        return;
+      }
+      read(pipe, buffer, lines, stream, open);
+    });
+  }
+
+  void on_process_exit() {
+    DWORD code = 0;
+    GetExitCodeProcess(process_handle_, &code);
+    exit_.exit_code = static_cast<int>(code);
+    exited_ = true;
+    // What the engine left running in its job must not outlive it.
+    TerminateJobObject(job_.get(), kKilledExitCode);
+    drain_timer_.expires_after(kDrainLimit);
+    drain_timer_.async_wait([this](const boost::system::error_code& error) {
+      if (error) return;
+      out_.close();
+      err_.close();
+      drained_ = true;
+      maybe_finish();
+    });
+    maybe_finish();
+  }
+
+  void maybe_finish() {
+    if (!exited_ || reported_ || (!drained_ && (out_open_ || err_open_))) return;
+    reported_ = true;
+    drain_timer_.cancel();
+    on_exit_(exit_);
+  }
+
+  long pid_ = -1;
+  HANDLE process_handle_ = nullptr;  // owned by process_
+  WinHandle job_;
+  asio::windows::stream_handle out_;
+  asio::windows::stream_handle err_;
+  asio::windows::object_handle process_;
+  asio::steady_timer drain_timer_;
+  Buffer out_buffer_{};
+  Buffer err_buffer_{};
+  LineSplitter out_lines_;
+  LineSplitter err_lines_;
+  bool out_open_ = true;
+  bool err_open_ = true;
+  bool exited_ = false;
+  bool drained_ = false;
+  bool reported_ = false;
+  EngineExit exit_;
+  LineHandler on_line_;
+  ExitHandler on_exit_;
+};
+
+}  // namespace
+
+std::string EngineExit::signal_name() const {
+  return signal ? "signal " + std::to_string(*signal) : "";
+}
+
+int signal_number(std::string_view) { return 0; }
+
+Result<std::unique_ptr<EngineProcess>> EngineProcess::spawn(EventLoop& loop,
+                                                            const EngineSpec& spec,
+                                                            LineHandler on_line,
+                                                            ExitHandler on_exit) {
+  auto process = std::make_unique<WindowsEngineProcess>(loop.context(), std::move(on_line),
+                                                         std::move(on_exit));
+  if (auto started = process->start(spec); !started) return started.error();
+  return std::unique_ptr<EngineProcess>(std::move(process));
+}
+
+}  // namespace es

@@ -7,6 +7,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/fs_ops.hpp"
+#include "common/os_info.hpp"
 #include "common/sqlite_db.hpp"
 
 namespace es {
@@ -151,7 +152,7 @@ Result<PreparedBackup> BackupStore::prepare(BackupKind kind, Clock::time_point n
   const auto start = std::chrono::steady_clock::now();
   std::error_code ec;
   if (!fs::is_regular_file(db_path_, ec)) {
-    return Error{ExitCode::kDbMissing,
+    return Error{ExitCode::kIoError,
                  "backup of " + db_path_.string() + " failed: the database file does not exist"};
   }
   const auto db_bytes = size_or_zero(db_path_) + size_or_zero(fs::path(db_path_.string() + "-wal"));
@@ -225,6 +226,38 @@ std::vector<fs::path> BackupStore::enforce_retention(BackupKind kind, int keep,
     }
   }
   return removed;
+}
+
+std::vector<fs::path> BackupStore::find_stale_temporaries() const {
+  std::vector<fs::path> stale;
+  const auto db_file = db_path_.filename().string();
+  std::error_code ec;
+  for (fs::directory_iterator it(backup_dir_, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code status_error;
+    if (!it->is_regular_file(status_error) || it->is_symlink(status_error)) continue;
+    std::string name = it->path().filename().string();
+    for (const char* suffix : {"-journal", ""}) {
+      const std::string_view end_text = suffix;
+      if (name.size() > end_text.size() && name.ends_with(end_text)) {
+        name.resize(name.size() - end_text.size());
+        break;
+      }
+    }
+    if (!name.ends_with(".tmp")) continue;
+    name.resize(name.size() - 4);
+    const auto dot = name.rfind('.');
+    if (dot == std::string::npos) continue;
+    const std::string pid_text = name.substr(dot + 1);
+    if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos ||
+        pid_text.size() > 9) {
+      continue;
+    }
+    if (!parse_backup_name(name.substr(0, dot), db_file)) continue;
+    const long pid = std::stol(pid_text);
+    if (pid == current_process_id() || process_exists(pid)) continue;
+    stale.push_back(it->path());
+  }
+  return stale;
 }
 
 std::optional<VerifiedBackup> BackupStore::newest_verified(CheckMode mode) const {

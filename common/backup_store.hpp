@@ -97,6 +97,12 @@ class BackupStore {
                                                        const std::filesystem::path& protect,
                                                        std::vector<std::string>& warnings) const;
 
+  // Temporaries a killed backup left behind: names of exactly the form
+  // `<this DB's backup name>.<pid>.tmp` (or its -journal) whose process no
+  // longer exists. They are only reported, never deleted: a name alone does
+  // not prove the supervisor made the file.
+  std::vector<std::filesystem::path> find_stale_temporaries() const;
+
   // The newest backup that passes `mode` check, if any.
   std::optional<VerifiedBackup> newest_verified(CheckMode mode = CheckMode::kQuick) const;
 

@@ -8,13 +8,15 @@ namespace es {
 enum class ExitCode : int {
   kSuccess = 0,           // success; for `run`, a clean session
   kUnclean = 1,           // `run` only: the engine ran and the session ended unclean
+                          // (also: stopped by the operator before the engine started)
   kUsage = 64,            // usage error
   kIntegrityFailed = 65,  // the DB is not `ok`; the session was aborted
   kDbMissing = 66,        // DB missing, or empty while backups of it exist
   kEngineNotStarted = 69, // the engine could not be started
   kIoError = 74,          // a backup, restore or snapshot could not be written
-  kLocked = 75,           // another supervisor holds this DB
-  kConfigInvalid = 78,    // configuration invalid
+  kLocked = 75,           // another supervisor holds this DB, or another process has it open
+  kConfigInvalid = 78,    // configuration invalid, or a DB location the config forbids
+                          // (a network filesystem under require_local_filesystem)
 };
 
 constexpr int to_int(ExitCode code) { return static_cast<int>(code); }

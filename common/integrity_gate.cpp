@@ -13,10 +13,15 @@ constexpr std::size_t kRowsShown = 10;
 std::string cause_of(const GateRequest& request, const CheckReport& report, std::size_t backups) {
   switch (report.verdict) {
     case CheckVerdict::kMissing:
+      if (backups > 0) {
+        return "the database file does not exist, but " + std::to_string(backups) +
+               " backup(s) of it exist in " + request.backup_dir.string() +
+               ": it vanished. Restore it from a backup.";
+      }
       return "the database file does not exist. If this is a first run, set "
              "database.allow_missing: true; otherwise restore it from a backup.";
     case CheckVerdict::kNotADatabase:
-      return "file is not a database (" + report.error + ")";
+      return "file is not a database (SQLITE_NOTADB)";
     case CheckVerdict::kMalformed:
       return "database disk image is malformed: " + report.first_failure();
     case CheckVerdict::kLocked:
@@ -66,7 +71,9 @@ std::string failure_message(const GateRequest& request, const CheckReport& repor
 std::string GateResult::summary_line() const {
   if (first_run) return "skipped: database missing, first run";
   if (failure && report.ok()) return "database empty while backups of it exist";
-  return report.first_failure();
+  // One line: a page fault comes back as one multi-line row.
+  const auto line = report.first_failure();
+  return line.substr(0, line.find('\n'));
 }
 
 std::string shell_quote(const std::string& argument) {
@@ -85,11 +92,13 @@ GateResult run_integrity_gate(const GateRequest& request, const CheckProgress& p
   const BackupStore store(request.db_path, request.backup_dir);
   const auto& report = result.report;
 
-  if (report.verdict == CheckVerdict::kMissing && request.allow_missing) {
+  const auto backups = store.list().size();
+  // A missing DB is a first run only if nothing says it ever existed: with
+  // backups of it present, it vanished, and that is data loss.
+  if (report.verdict == CheckVerdict::kMissing && request.allow_missing && backups == 0) {
     result.first_run = true;
     return result;
   }
-  const auto backups = store.list().size();
   const bool empty = report.ok() && (report.file_size == 0 || report.schema_objects == 0);
   if (report.ok() && !(empty && backups > 0)) return result;
 

@@ -10,6 +10,9 @@ namespace es {
 
 long current_process_id();
 
+// True if a process with this id exists (it may belong to another user).
+bool process_exists(long pid);
+
 // The running executable's own path (for finding a config beside it).
 std::filesystem::path executable_path();
 

@@ -1,10 +1,17 @@
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include "common/os_info.hpp"
 
 namespace es {
 
 long current_process_id() { return static_cast<long>(::getpid()); }
+
+bool process_exists(long pid) {
+  return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+}
 
 std::filesystem::path executable_path() {
   std::error_code ec;

@@ -8,6 +8,11 @@ namespace es {
 
 long current_process_id() { return static_cast<long>(GetCurrentProcessId()); }
 
+bool process_exists(long pid) {
+  WinHandle process(OpenProcess(SYNCHRONIZE, FALSE, static_cast<DWORD>(pid)));
+  return process.valid() && WaitForSingleObject(process.get(), 0) == WAIT_TIMEOUT;
+}
+
 std::filesystem::path executable_path() {
   std::wstring buffer(32768, L'\0');
   const DWORD length = GetModuleFileNameW(nullptr, buffer.data(), static_cast<DWORD>(buffer.size()));

@@ -39,6 +39,11 @@ std::string read_all(int fd) {
 Result<SessionLock> SessionLock::acquire(const fs::path& db_path) {
   auto handle = std::make_unique<Handle>();
   handle->path = path_for(db_path);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(db_path.parent_path(), ec)) {
+    return Error{ExitCode::kDbMissing, "the DB's folder " + db_path.parent_path().string() +
+                                           " does not exist: check database.path"};
+  }
   // O_CLOEXEC: the engine must not inherit the lock and keep it after we die.
   handle->fd = ::open(handle->path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (handle->fd < 0) {

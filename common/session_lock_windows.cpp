@@ -35,6 +35,11 @@ std::string read_all(HANDLE file) {
 Result<SessionLock> SessionLock::acquire(const fs::path& db_path) {
   auto handle = std::make_unique<Handle>();
   handle->path = path_for(db_path);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(db_path.parent_path(), ec)) {
+    return Error{ExitCode::kDbMissing, "the DB's folder " + db_path.parent_path().string() +
+                                           " does not exist: check database.path"};
+  }
   // Not inheritable (null security attributes): the engine must not keep the
   // lock after we die.
   handle->file = WinHandle(CreateFileW(handle->path.wstring().c_str(), GENERIC_READ | GENERIC_WRITE,

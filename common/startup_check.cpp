@@ -17,7 +17,9 @@ StartupCheck run_startup_check(const StartupCheckRequest& request, const CheckPr
     prepared = std::async(std::launch::async,
                           [&store, &request] { return store.prepare(request.backup_kind); });
   }
-  if (request.run_gate) {
+  // With the check turned off, a missing DB is still refused: that guard
+  // costs nothing and a vanished DB must never become a fresh one.
+  if (request.run_gate || !db_exists) {
     result.gate = run_integrity_gate(request.gate, progress);
   } else {
     result.gate.report.db_path = request.gate.db_path;

@@ -16,6 +16,7 @@
 #   build-windows/project       the project itself
 # The .exe files run under wine: WINEDEBUG=-all wine build-windows/project/engine-supervisor.exe
 set -euo pipefail
+shopt -s inherit_errexit  # also inside $(...)
 
 usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; }
 
@@ -64,7 +65,7 @@ add_deb_src() {
     echo "# apt-get source (same archive as the deb entries)."
     # deb822 stanzas of the Debian archive, with Types set to deb-src.
     for f in /etc/apt/sources.list.d/*.sources; do
-      [ -f "$f" ] && [ "$f" != "$src_list" ] || continue
+      if [ ! -f "$f" ] || [ "$f" = "$src_list" ]; then continue; fi
       awk 'BEGIN { RS = ""; ORS = "\n\n" }
            /(^|\n)[Tt]ypes:[^\n]*deb/ && /(^|\n)URIs:[^\n]*debian/ {
              gsub(/(^|\n)[Tt]ypes:[^\n]*/, "\nTypes: deb-src"); sub(/^\n/, ""); print }' "$f"
@@ -119,11 +120,16 @@ fi
 # --- b. libraries built from Debian source packages ---------------------------
 mkdir -p "$deps"/{dl,src,build,prefix/include,prefix/lib}
 
+# The newest downloaded .dsc of source package $1, or nothing.
+newest_dsc() {
+  find "$deps/dl" -maxdepth 1 -name "${1}_*.dsc" | sort -V | tail -n 1
+}
+
 # Extracts the Debian source package $1 into deps/src/$1 (once) and prints its folder.
 source_tree() {
   local pkg=$1 dir=$deps/src/$1 dsc
   if [ ! -d "$dir" ]; then
-    dsc=$(ls "$deps"/dl/"${pkg}"_*.dsc 2>/dev/null | sort -V | tail -n 1 || true)
+    dsc=$(newest_dsc "$pkg")
     if [ -z "$dsc" ]; then
       log "downloading source package $pkg"
       if ! (cd "$deps/dl" && apt-get source --download-only "$pkg" >&2); then
@@ -132,7 +138,8 @@ source_tree() {
         $SUDO apt-get update -q >&2
         (cd "$deps/dl" && apt-get source --download-only "$pkg" >&2)
       fi
-      dsc=$(ls "$deps"/dl/"${pkg}"_*.dsc | sort -V | tail -n 1)
+      dsc=$(newest_dsc "$pkg")
+      [ -n "$dsc" ] || { log "no .dsc for $pkg in $deps/dl"; exit 1; }
     fi
     log "extracting $(basename "$dsc")"
     rm -rf "$dir.tmp"
@@ -150,14 +157,18 @@ if [ ! -f "$deps/prefix/lib/libsqlite3.a" ] || [ ! -f "$deps/prefix/include/sqli
   mkdir -p "$b"
   if [ ! -f "$b/sqlite3.c" ]; then
     log "generating the SQLite amalgamation"
-    (cd "$b" && { [ -f Makefile ] || "$sqlite_src/configure" >configure.log 2>&1 \
-                    || { tail -n 30 configure.log >&2; exit 1; }; } \
-             && make sqlite3.c >make.log 2>&1 || { tail -n 30 make.log >&2; exit 1; })
+    if [ ! -f "$b/Makefile" ]; then
+      if ! (cd "$b" && "$sqlite_src/configure" >configure.log 2>&1); then
+        tail -n 30 "$b/configure.log" >&2; rm -f "$b/Makefile"; exit 1
+      fi
+    fi
+    if ! (cd "$b" && make sqlite3.c >make.log 2>&1); then
+      tail -n 30 "$b/make.log" >&2; exit 1
+    fi
   fi
   log "compiling sqlite3.c with $cc"
   sqlite_defines=(
     -DSQLITE_THREADSAFE=1
-    -DSQLITE_DEFAULT_FOREIGN_KEYS=0
     -DSQLITE_ENABLE_COLUMN_METADATA
     -DSQLITE_ENABLE_DBSTAT_VTAB
     -DSQLITE_ENABLE_FTS5
@@ -224,4 +235,4 @@ cmake -S "$root" -B "$out/project" \
   -DENGINE_SUPERVISOR_CROSS_DEPS="$deps" \
   -DCMAKE_BUILD_TYPE=Release
 cmake --build "$out/project" -j"$jobs"
-log "built: $(cd "$out/project" && ls -1 ./*.exe 2>/dev/null | tr '\n' ' ')"
+log "built: $(cd "$out/project" && find . -maxdepth 2 -name '*.exe' -not -path './CMakeFiles/*' | sort | tr '\n' ' ')"

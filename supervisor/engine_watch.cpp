@@ -35,6 +35,7 @@ struct EngineWatch::Impl {
   watch::State state;
   EngineExit exit;
   bool stop_recorded = false;
+  bool stopped_before_start = false;
 
   void echo(OutputStream stream, std::string_view line) {
     const bool out = stream == OutputStream::kStdout;
@@ -72,6 +73,15 @@ struct EngineWatch::Impl {
 
   void on_signal(StopSignal signal) {
     const auto request = to_request(signal);
+    if (!engine) {
+      // Before the engine exists there is nothing to stop; the lifecycle
+      // asks, and then does not start it.
+      if (!stopped_before_start) spdlog::warn("stop requested ({}) before the engine started: "
+                                              "finishing the current step, then not starting it",
+                                              request.source);
+      stopped_before_start = true;
+      return;
+    }
     // The OS will end us soon after a console close: stop within its limit.
     if (state.phase == watch::Phase::kRunning && request.cause == watch::StopCause::kConsoleClosed) {
       if (const auto deadline = console_close_deadline()) {
@@ -99,14 +109,19 @@ struct EngineWatch::Impl {
 EngineWatch::EngineWatch(WatchSettings settings) : impl_(std::make_unique<Impl>()) {
   impl_->settings = std::move(settings);
   impl_->plan = watch::make_stop_plan(impl_->settings.grace);
+  auto* impl = impl_.get();
+  impl->loop.on_stop_signal([impl](StopSignal signal) { impl->on_signal(signal); });
+}
+
+bool EngineWatch::stop_requested_before_start() {
+  impl_->loop.poll();
+  return impl_->stopped_before_start;
 }
 
 EngineWatch::~EngineWatch() = default;
 
 Result<long> EngineWatch::start(const EngineSpec& spec) {
   auto* impl = impl_.get();
-  // Signals are routed before the spawn so that none is lost in between.
-  impl->loop.on_stop_signal([impl](StopSignal signal) { impl->on_signal(signal); });
   auto engine = EngineProcess::spawn(
       impl->loop, spec, [impl](OutputStream stream, std::string_view line) { impl->echo(stream, line); },
       [impl](const EngineExit& exit) {

@@ -36,9 +36,15 @@ struct WatchOutcome {
 
 class EngineWatch {
  public:
+  // Routes stop signals from now on: one that arrives before the engine is
+  // started is held, not acted on (see stop_requested_before_start).
   explicit EngineWatch(WatchSettings settings);
   ~EngineWatch();
   EngineWatch(const EngineWatch&) = delete;
+
+  // True if a stop signal arrived before start(): the caller then does not
+  // start the engine. Dispatches pending signals; never blocks.
+  bool stop_requested_before_start();
 
   // Starts the engine; its pid on success. kEngineNotStarted on failure.
   [[nodiscard]] Result<long> start(const EngineSpec& spec);

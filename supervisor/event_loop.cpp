@@ -44,6 +44,11 @@ void EventLoop::run() {
   impl_->io.run();
 }
 
+void EventLoop::poll() {
+  impl_->io.restart();
+  impl_->io.poll();
+}
+
 void EventLoop::stop() { impl_->io.stop(); }
 
 }  // namespace es

@@ -52,6 +52,8 @@ class EventLoop {
 
   // Runs handlers until stop() is called.
   void run();
+  // Runs the handlers that are ready now, without waiting.
+  void poll();
   void stop();
 
  private:

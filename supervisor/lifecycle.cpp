@@ -34,6 +34,7 @@ class Session {
     auto lock = take_lock();
     if (!lock) return refuse(lock.error());
     lock_.emplace(std::move(*lock));
+    watch_ = route_stop_signals();
     start_logging();
     recover_lost_runs(*lock_, history_, config_);
     begin_run();
@@ -41,10 +42,10 @@ class Session {
     const auto startup = gate_and_pre_backup();
     if (!startup.gate.passed()) return abort_run(*startup.gate.failure, "integrity_failed");
     if (auto refused = check_sole_writer()) return abort_run(*refused, "db_open_elsewhere");
+    if (watch_->stop_requested_before_start()) return abort_run(stopped_early(), "stop_requested");
     mark_running();
-    auto watch = spawn_engine();
-    if (!watch) return abort_run(watch.error(), "spawn_failed");
-    const auto ended = watch_engine(**watch);
+    if (auto spawned = spawn_engine(); !spawned) return abort_run(spawned.error(), "spawn_failed");
+    const auto ended = watch_engine(*watch_);
     const auto verdict = classify(ended);
     if (ended.state.cause == watch::StopCause::kConsoleClosed) write_summary_before_exit(verdict);
     post_session(verdict);
@@ -134,6 +135,11 @@ class Session {
     auto result = run_startup_check(check, show_check_progress(display));
     display.finish();
     auto& health = summary_.db_health;
+    for (const auto& stale :
+         BackupStore(config_.database.path, config_.database.backup_dir).find_stale_temporaries()) {
+      warn("a killed backup left the temporary " + stale.string() +
+           "; it is not a backup and may be deleted");
+    }
     health.integrity_check = check.run_gate ? result.gate.summary_line() : "skipped";
     health.integrity_check_seconds = result.gate.report.seconds;
     if (result.gate.first_run) {
@@ -171,7 +177,8 @@ class Session {
                                                          : nlohmann::json(nullptr)},
         {"command", config_.engine.command},
         {"log_file", summary_.log_file},
-        {"config_file", summary_.config_file}};
+        {"config_file", summary_.config_file},
+        {"supervisor_version", summary_.supervisor_version}};
     if (auto marked = history_.append(run_started_event(run_id_, summary_.started_at, details));
         !marked) {
       warn("could not record the run in the history (" + marked.error().message +
@@ -180,9 +187,10 @@ class Session {
     marked_running_ = true;
   }
 
-  // 6. Spawn: the engine as sole writer. No handle on the DB is open here:
-  // every check and backup above closed its connection.
-  Result<std::unique_ptr<EngineWatch>> spawn_engine() {
+  // From the lock on, a stop signal never kills the supervisor mid-step (a
+  // half-written backup, no summary): it is held until the engine exists,
+  // or stops the run before the engine is started.
+  std::unique_ptr<EngineWatch> route_stop_signals() {
     WatchSettings settings;
     settings.stop_signal = config_.engine.stop_signal;
     settings.grace = std::chrono::seconds(config_.engine.stop_grace_seconds);
@@ -194,12 +202,22 @@ class Session {
         warn(recorded.error().message);
       }
     };
-    auto watch = std::make_unique<EngineWatch>(std::move(settings));
+    return std::make_unique<EngineWatch>(std::move(settings));
+  }
+
+  static Error stopped_early() {
+    return Error{ExitCode::kUnclean,
+                 "stop requested before the engine started: the engine was not started"};
+  }
+
+  // 6. Spawn: the engine as sole writer. No handle on the DB is open here:
+  // every check and backup above closed its connection.
+  Result<void> spawn_engine() {
     EngineSpec spec{config_.engine.command, config_.engine.working_dir, config_.engine.env};
     spec.extra_env["ENGINE_SUPERVISOR_DB"] = config_.database.path.string();
     spec.extra_env["ENGINE_SUPERVISOR_RUN_ID"] = run_id_;
     spec.extra_env["ENGINE_SUPERVISOR_SUMMARY"] = summary_path(config_.summary_dir, run_id_).string();
-    auto pid = watch->start(spec);
+    auto pid = watch_->start(spec);
     if (!pid) return pid.error();
     summary_.engine.pid = *pid;
     if (auto recorded = history_.append(engine_started_event(run_id_, *pid)); !recorded) {
@@ -207,7 +225,7 @@ class Session {
     }
     spdlog::info("engine started, pid {}; Ctrl+C or closing the terminal stops it gracefully",
                  *pid);
-    return watch;
+    return {};
   }
 
   // 7. Watch until the engine is gone.
@@ -333,6 +351,7 @@ class Session {
   const Config& config_;
   RunHistory history_;
   std::optional<SessionLock> lock_;
+  std::unique_ptr<EngineWatch> watch_;
   std::string run_id_;
   SessionSummary summary_;
   bool marked_running_ = false;

@@ -27,6 +27,7 @@ SessionSummary lost_run_summary(const RunRecord& run, const std::string& ended_a
   summary.engine.pid = run.engine_pid;
   summary.log_file = started.value("log_file", "");
   summary.config_file = started.value("config_file", "");
+  summary.supervisor_version = started.value("supervisor_version", "");
   auto& health = summary.db_health;
   health.integrity_check = started.value("integrity_check", "unknown");
   health.pre_session_backup = optional_string(started, "pre_session_backup");

@@ -228,3 +228,24 @@ TEST_CASE("backup: `backup` prints the file and `backups --json` lists newest fi
   CHECK(missing.exit_code != 0);
   CHECK_FALSE(fs::exists(dir / "absent.db"));
 }
+
+TEST_CASE("backup: temporaries of a killed backup are reported, and nothing is deleted") {
+  test::TempDir dir;
+  test::make_db(dir / "live.db");
+  // A pid far above pid_max is never alive; our own pid is.
+  const std::string dead = "live.db.bak.20260101T000000Z.999999999.tmp";
+  const std::string alive =
+      "live.db.bak.20260101T000000Z." + std::to_string(getpid()) + ".tmp";
+  const std::set<std::string> others = {alive, "other.db.bak.20260101T000000Z.999999999.tmp",
+                                        "live.db.bak.notes.999999999.tmp", "live.db.999999999.tmp"};
+  test::write_file(dir / dead, "partial");
+  test::write_file(dir / (dead + "-journal"), "partial");
+  for (const auto& name : others) test::write_file(dir / name, "keep");
+  const BackupStore store(dir / "live.db", dir.path());
+  auto stale = store.find_stale_temporaries();
+  std::sort(stale.begin(), stale.end());
+  CHECK(stale == std::vector<fs::path>{dir / dead, dir / (dead + "-journal")});
+  REQUIRE(store.take(BackupKind::kManual, 5).has_value());
+  CHECK(test::read_file(dir / dead) == "partial");
+  for (const auto& name : others) CHECK(test::read_file(dir / name) == "keep");
+}

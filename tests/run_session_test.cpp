@@ -314,3 +314,56 @@ TEST_CASE("run: a corrupt history file never stops a session") {
   // What was there is kept: the history is appended to, never rewritten.
   CHECK(test::read_file(history).rfind("{\"event\":\"run_started\",\"run_id\":\"x\"\n", 0) == 0);
 }
+
+TEST_CASE("run: a stop signal during the gate leaves no partial backup and the engine is never started") {
+  RunFixture f;
+  test::make_db(f.db(), 120000, 300);  // a check that takes a moment
+  f.configure({"--seconds", "5"});
+  test::ChildProcess run(f.run_argv(), {f.dir.path()});
+  REQUIRE(test::wait_until(
+      [&] { return run.err_so_far().find("checking ") != std::string::npos; }, 20));
+  run.send(SIGTERM);
+  const auto result = run.wait();
+  CHECK(result.exit_code == 1);
+  CHECK_FALSE(fs::exists(f.marker()));
+  const auto summary = f.latest_summary();
+  CHECK(summary["outcome"] == "aborted");
+  CHECK(summary["halt_reason"] == "stop_requested");
+  for (const auto& entry : fs::directory_iterator(f.dir / "backups")) {
+    CAPTURE(entry.path());
+    CHECK(entry.path().extension() != ".tmp");
+    CHECK(run_integrity_check(entry.path(), CheckMode::kQuick).ok());
+  }
+}
+
+TEST_CASE("run: a missing DB is refused when backups of it exist, even with allow_missing or the check off") {
+  for (const char* extra : {"  allow_missing: true\n", ""}) {
+    CAPTURE(extra);
+    RunFixture f;
+    f.configure({"--seconds", "0.2"});
+    REQUIRE(f.run().exit_code == 0);  // leaves backups behind
+    fs::remove(f.db());
+    fs::remove(f.marker());
+    const std::string check_off = *extra ? "" : "  integrity_check_on_startup: false\n";
+    f.configure({"--seconds", "0.2"}, 10, extra);
+    if (!check_off.empty()) {
+      auto text = test::read_file(f.config());
+      text.replace(text.find("db_safeguards:\n") + 15, 0, check_off);
+      test::write_file(f.config(), text);
+    }
+    const auto result = f.run();
+    CHECK(result.exit_code == 66);
+    CHECK_FALSE(fs::exists(f.marker()));
+    CHECK_FALSE(fs::exists(f.db()));
+  }
+}
+
+TEST_CASE("run: usage and location mistakes get their own exit codes") {
+  RunFixture f;
+  CHECK(test::run_command({test::supervisor_binary(), "run", "--db", f.db().string()}).exit_code ==
+        64);
+  test::write_file(f.config(), "database:\n  path: no-such-folder/live.db\nengine:\n  command: [x]\n");
+  const auto missing_folder = f.run();
+  CHECK(missing_folder.exit_code == 66);
+  CHECK(missing_folder.err.find("does not exist") != std::string::npos);
+}

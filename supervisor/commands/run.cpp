@@ -12,6 +12,13 @@ ExitCode run_run_command(const RunOptions& options) {
   // touches nothing of the running one, its log included.
   auto target = load_target_or_report(options.target);
   if (!target) return target.error().exit_code;
+  if (target->config.source_file.empty()) {
+    const Error error{ExitCode::kUsage,
+                      "`run` needs a config file with engine.command (--config FILE); --db is "
+                      "for check, backup, backups, restore and snapshot"};
+    report_failure(error);
+    return error.exit_code;
+  }
   if (target->config.engine.command.empty()) {
     const Error error{ExitCode::kConfigInvalid,
                       "config error in " + target->config.source_file.string() +

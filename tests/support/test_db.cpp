@@ -27,12 +27,9 @@ void make_db(const fs::path& path, int rows, int payload_bytes) {
   exec(db, "PRAGMA journal_mode=WAL");
   exec(db, "CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, payload TEXT)");
   exec(db, "CREATE INDEX IF NOT EXISTS t_payload ON t(payload)");
-  exec(db, "BEGIN");
-  for (int i = 0; i < rows; ++i) {
-    exec(db, "INSERT INTO t(payload) VALUES (printf('%0" + std::to_string(payload_bytes) +
-                 "d-%d', abs(random()) % 1000000, " + std::to_string(i) + "))");
-  }
-  exec(db, "COMMIT");
+  exec(db, "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < " +
+               std::to_string(rows) + ") INSERT INTO t(payload) SELECT printf('%0" +
+               std::to_string(payload_bytes) + "d-%d', abs(random()) % 1000000, x) FROM n");
   exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
   sqlite3_close(db);
 }

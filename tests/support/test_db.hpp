@@ -61,6 +61,8 @@ class ChildProcess {
   // Waits up to `seconds`; nullopt if it is still running then.
   std::optional<CommandResult> wait_for(double seconds);
   CommandResult wait();
+  // What it has written to stderr so far.
+  std::string err_so_far() const;
 
  private:
   int pid_ = -1;

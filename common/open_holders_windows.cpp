@@ -1,6 +1,8 @@
 // Who else has the DB open, from the Restart Manager: the Windows API made
 // for exactly this question.
 
+#include <windows.h>
+// windows.h first: the headers below rely on its types.
 #include <restartmanager.h>
 
 #include "common/db_location.hpp"

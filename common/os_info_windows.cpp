@@ -1,4 +1,6 @@
 #include <io.h>
+#include <windows.h>
+// windows.h first: the headers below rely on its types.
 #include <shellapi.h>
 
 #include "common/os_info.hpp"

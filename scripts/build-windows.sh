@@ -18,7 +18,7 @@
 set -euo pipefail
 shopt -s inherit_errexit  # also inside $(...)
 
-usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; }
 
 deps_only=0
 for arg in "$@"; do

@@ -34,6 +34,9 @@ logging:
   level: info
 )";
 
+// What a POSIX-style absolute path means on this platform (Z:\srv\... under Wine).
+fs::path native(const char* path) { return fs::absolute(fs::path(path)).lexically_normal(); }
+
 Error parse_error(const std::string& text) {
   auto result = parse_config(text, "/etc/es/conf.yaml");
   REQUIRE_FALSE(result.has_value());
@@ -45,39 +48,39 @@ Error parse_error(const std::string& text) {
 TEST_CASE("config: the documented keys are accepted and paths resolve against the file's folder") {
   auto config = parse_config(kFullConfig, "/srv/neo/engine-supervisor.yaml");
   REQUIRE(config.has_value());
-  CHECK(config->database.path == "/srv/neo/data/live.db");
+  CHECK(config->database.path == native("/srv/neo/data/live.db"));
   CHECK(config->database.path_as_configured == "data/live.db");
-  CHECK(config->database.backup_dir == "/srv/neo/data/backups");
+  CHECK(config->database.backup_dir == native("/srv/neo/data/backups"));
   CHECK(config->db_safeguards.backup_retention_count == 7);
   CHECK_FALSE(config->db_safeguards.post_session_backup_enabled);
   CHECK(config->db_safeguards.integrity_check_mode == CheckMode::kQuick);
   CHECK(config->engine.command == std::vector<std::string>{"python3", "engine.py"});
-  CHECK(config->engine.working_dir == "/srv/neo");
+  CHECK(config->engine.working_dir == native("/srv/neo"));
   CHECK(config->engine.env.at("MODE") == "paper");
   CHECK(config->engine.stop_signal == "SIGTERM");
   CHECK(config->engine.stop_grace_seconds == 12);
   CHECK(config->engine.clean_exit_codes == std::vector<int>{0, 3});
-  CHECK(config->summary_dir == "/srv/neo/logs");
+  CHECK(config->summary_dir == native("/srv/neo/logs"));
 }
 
 TEST_CASE("config: defaults fill what is left out, and only that") {
   auto config = parse_config("database:\n  path: /data/live.db\n", "/x/c.yaml");
   REQUIRE(config.has_value());
-  CHECK(config->database.backup_dir == "/data");
+  CHECK(config->database.backup_dir == native("/data"));
   CHECK(config->db_safeguards.pre_session_backup_enabled);
   CHECK(config->db_safeguards.backup_retention_count == 10);
   CHECK(config->db_safeguards.integrity_check_mode == CheckMode::kFull);
   CHECK(config->engine.stop_signal == "SIGINT");
   CHECK(config->engine.stop_grace_seconds == 30);
   CHECK(config->engine.clean_exit_codes == std::vector<int>{0});
-  CHECK(config->summary_dir == "/x/logs");
+  CHECK(config->summary_dir == native("/x/logs"));
 }
 
 TEST_CASE("config: a program given with a folder resolves against the config's folder") {
   auto config = parse_config("database: {path: a.db}\nengine:\n  command: [bin/engine, --x]\n",
                              "/opt/neo/c.yaml");
   REQUIRE(config.has_value());
-  CHECK(config->engine.command.front() == "/opt/neo/bin/engine");
+  CHECK(config->engine.command.front() == native("/opt/neo/bin/engine"));
 }
 
 TEST_CASE("config: an unknown key is an error naming the key and its line") {

@@ -75,7 +75,8 @@ set_target_properties(fmt::fmt PROPERTIES
 add_library(spdlog::spdlog INTERFACE IMPORTED GLOBAL)
 set_target_properties(spdlog::spdlog PROPERTIES
   INTERFACE_INCLUDE_DIRECTORIES "${_es_shim}"
-  INTERFACE_COMPILE_DEFINITIONS "SPDLOG_FMT_EXTERNAL=1"
+  # Wide file names: log folders with non-ASCII names must open on Windows.
+  INTERFACE_COMPILE_DEFINITIONS "SPDLOG_FMT_EXTERNAL=1;SPDLOG_WCHAR_FILENAMES=1"
   INTERFACE_LINK_LIBRARIES "fmt::fmt;Threads::Threads;es_windows_system")
 
 # yaml-cpp 0.7: static unless YAML_CPP_DLL is defined, so no define is needed.

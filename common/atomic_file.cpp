@@ -10,7 +10,10 @@ namespace fs = std::filesystem;
 
 Result<AtomicFile> AtomicFile::create(fs::path final_path) {
   fs::path temp = final_path;
-  temp += "." + std::to_string(current_process_id()) + ".tmp";
+  // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "." + string.
+  temp += ".";
+  temp += std::to_string(current_process_id());
+  temp += ".tmp";
   auto created = create_private_file(temp);
   if (!created) return created.error();
   return AtomicFile(std::move(final_path), std::move(temp));

@@ -1,4 +1,5 @@
 #include "common/backup_store.hpp"
+#include "common/utf8_path.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -155,7 +156,7 @@ Result<PreparedBackup> BackupStore::prepare(BackupKind kind, Clock::time_point n
     return Error{ExitCode::kIoError,
                  "backup of " + db_path_.string() + " failed: the database file does not exist"};
   }
-  const auto db_bytes = size_or_zero(db_path_) + size_or_zero(fs::path(db_path_.string() + "-wal"));
+  const auto db_bytes = size_or_zero(db_path_) + size_or_zero(with_suffix(db_path_, "-wal"));
   if (auto folder = check_folder(backup_dir_, db_bytes); !folder) return folder.error();
 
   const auto db_file = db_path_.filename().string();

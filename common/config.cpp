@@ -1,4 +1,5 @@
 #include "common/config.hpp"
+#include "common/utf8_path.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -158,7 +159,7 @@ class Reader {
   }
 
   fs::path resolve(const std::string& text) const {
-    fs::path path(text);
+    const fs::path path = utf8_path(text);
     return normal_absolute(path.is_absolute() ? path : base_ / path);
   }
 
@@ -339,7 +340,7 @@ Result<Config> load_config(const fs::path& file) {
 
 Config config_for_database(const fs::path& db_path, const fs::path& working_folder) {
   Config config;
-  config.database.path_as_configured = db_path.string();
+  config.database.path_as_configured = db_path.string();  // UTF-8 on every platform
   config.database.path = fs::absolute(working_folder / db_path).lexically_normal();
   config.database.backup_dir = config.database.path.parent_path();
   config.engine.working_dir = working_folder;

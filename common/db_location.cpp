@@ -1,4 +1,5 @@
 #include "common/db_location.hpp"
+#include "common/utf8_path.hpp"
 
 namespace es {
 namespace fs = std::filesystem;
@@ -29,7 +30,7 @@ LocationCheck check_db_location(const fs::path& db_path, bool require_local,
 }
 
 std::vector<fs::path> live_db_files(const fs::path& db_path) {
-  return {db_path, fs::path(db_path.string() + "-wal")};
+  return {db_path, with_suffix(db_path, "-wal")};
 }
 
 std::optional<Error> open_elsewhere_error(const fs::path& db_path,

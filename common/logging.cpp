@@ -109,7 +109,7 @@ Result<fs::path> start_file_logging(const fs::path& logging_dir, std::string_vie
   const auto file = logging_dir / "engine-supervisor.log";
   try {
     auto sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
-        file.string(), kRotatingFileBytes, kRotatingFiles);
+        file.native(), kRotatingFileBytes, kRotatingFiles);
     install({sink}, parsed);
   } catch (const spdlog::spdlog_ex& e) {
     install({}, parsed);
@@ -123,7 +123,7 @@ Result<fs::path> add_session_log(const fs::path& logging_dir, std::string_view r
   const auto file = logging_dir / ("session-" + std::string(run_id) + ".log");
   auto sinks = current_file_sinks();
   try {
-    sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(file.string()));
+    sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(file.native()));
   } catch (const spdlog::spdlog_ex& e) {
     return Error{ExitCode::kIoError, "cannot open session log " + file.string() + ": " + e.what()};
   }

@@ -1,4 +1,5 @@
 #include "common/restore.hpp"
+#include "common/utf8_path.hpp"
 
 #include <sstream>
 
@@ -37,10 +38,10 @@ Result<void> stage_copy(const RestorePlan& plan, std::optional<AtomicFile>& stag
 
 RestorePlan plan_restore(const fs::path& db, const fs::path& backup, Clock::time_point now) {
   RestorePlan plan{db, backup, {}};
-  const std::string aside = db.string() + ".replaced." + compact_stamp(now);
+  const fs::path aside = with_suffix(db, ".replaced." + compact_stamp(now));
   for (const char* suffix : {"", "-wal", "-shm"}) {
-    const fs::path from = db.string() + suffix;
-    if (present(from)) plan.set_aside.push_back({from, aside + suffix});
+    const fs::path from = with_suffix(db, suffix);
+    if (present(from)) plan.set_aside.push_back({from, with_suffix(aside, suffix)});
   }
   return plan;
 }
@@ -78,7 +79,7 @@ Result<void> execute_restore(const RestorePlan& plan, const RestoreStepReport& r
     }
   }
   for (const char* suffix : {"-wal", "-shm"}) {
-    const fs::path leftover = plan.db.string() + suffix;
+    const fs::path leftover = with_suffix(plan.db, suffix);
     if (present(leftover)) {
       return Error{ExitCode::kIoError,
                    "restore stopped: " + leftover.string() +

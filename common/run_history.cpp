@@ -1,4 +1,5 @@
 #include "common/run_history.hpp"
+#include "common/utf8_path.hpp"
 
 #include <fstream>
 #include <map>
@@ -10,7 +11,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 fs::path RunHistory::path_for(const fs::path& db_path) {
-  return fs::path(db_path.string() + ".supervisor-history.jsonl");
+  return with_suffix(db_path, ".supervisor-history.jsonl");
 }
 
 Result<void> RunHistory::append(const json& event) const {

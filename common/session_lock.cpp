@@ -1,11 +1,12 @@
 #include "common/session_lock.hpp"
+#include "common/utf8_path.hpp"
 
 #include <nlohmann/json.hpp>
 
 namespace es {
 
 std::filesystem::path SessionLock::path_for(const std::filesystem::path& db_path) {
-  return std::filesystem::path(db_path.string() + ".supervisor.lock");
+  return with_suffix(db_path, ".supervisor.lock");
 }
 
 std::string format_lock_holder(const LockHolder& holder) {

@@ -1,4 +1,5 @@
 #include "supervisor/run_recovery.hpp"
+#include "common/utf8_path.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -63,7 +64,7 @@ int recover_lost_runs(const SessionLock& lock, const RunHistory& history, const 
     std::string summary_note;
     const fs::path summary_file = run.summary_path.empty()
                                       ? summary_path(config.summary_dir, run.run_id)
-                                      : fs::path(run.summary_path);
+                                      : utf8_path(run.summary_path);
     std::error_code ec;
     if (!fs::exists(summary_file, ec)) {
       auto written = write_summary(summary_file.parent_path(), lost_run_summary(run, ended_at));

@@ -13,9 +13,11 @@ namespace es {
 
 // Which DB a command works on: a config file (--config, or the default
 // search), or a bare DB path (--db) with default settings.
+// Paths arrive as UTF-8 text, as typed; commands make paths of them with
+// utf8_path() (see common/utf8_path.hpp for why).
 struct TargetOptions {
-  std::optional<std::filesystem::path> config_file;
-  std::optional<std::filesystem::path> db_path;
+  std::optional<std::string> config_file;
+  std::optional<std::string> db_path;
 };
 
 struct CheckOptions {
@@ -51,7 +53,7 @@ ExitCode run_history_command(const HistoryOptions& options);
 
 struct RestoreOptions {
   TargetOptions target;
-  std::optional<std::filesystem::path> backup;
+  std::optional<std::string> backup;
   bool latest = false;
   bool dry_run = false;
   bool yes = false;
@@ -60,7 +62,7 @@ ExitCode run_restore_command(const RestoreOptions& options);
 
 struct SnapshotOptions {
   TargetOptions target;
-  std::filesystem::path destination;
+  std::string destination;
 };
 ExitCode run_snapshot_command(const SnapshotOptions& options);
 

@@ -6,17 +6,19 @@
 #include "common/integrity_gate.hpp"
 #include "common/logging.hpp"
 #include "common/os_info.hpp"
+#include "common/utf8_path.hpp"
 
 namespace es {
 namespace fs = std::filesystem;
 
 Result<LoadedTarget> load_target(const TargetOptions& options) {
   if (options.db_path) {
-    const auto config = config_for_database(*options.db_path, fs::current_path());
+    const auto config = config_for_database(utf8_path(*options.db_path), fs::current_path());
     return LoadedTarget{config, "--db " + shell_quote(config.database.path.string())};
   }
-  auto file = find_config_file(options.config_file, fs::current_path(),
-                               executable_path().parent_path());
+  std::optional<fs::path> explicit_file;
+  if (options.config_file) explicit_file = utf8_path(*options.config_file);
+  auto file = find_config_file(explicit_file, fs::current_path(), executable_path().parent_path());
   if (!file) return file.error();
   auto config = load_config(*file);
   if (!config) return config.error();

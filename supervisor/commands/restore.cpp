@@ -13,6 +13,7 @@
 #include "common/restore.hpp"
 #include "common/run_history.hpp"
 #include "common/session_lock.hpp"
+#include "common/utf8_path.hpp"
 #include "supervisor/commands/commands.hpp"
 #include "supervisor/commands/config_source.hpp"
 
@@ -28,7 +29,7 @@ Result<fs::path> choose_backup(const RestoreOptions& options, const BackupStore&
                                                  store.backup_dir().string() +
                                                  " passes integrity_check; nothing to restore"};
   }
-  const auto backup = fs::absolute(*options.backup);
+  const auto backup = fs::absolute(utf8_path(*options.backup));
   std::error_code ec;
   if (!fs::is_regular_file(backup, ec)) {
     return Error{ExitCode::kUsage, "backup " + backup.string() + " does not exist"};

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/atomic_file.hpp"
+#include "common/utf8_path.hpp"
 #include "common/backup_name.hpp"
 #include "common/backup_store.hpp"
 #include "common/console.hpp"
@@ -23,7 +24,7 @@ namespace {
 Result<void> check_destination(const fs::path& dest, const fs::path& db) {
   const auto live = db.lexically_normal();
   for (const char* suffix : {"", "-wal", "-shm"}) {
-    if (dest == fs::path(live.string() + suffix)) {
+    if (dest == with_suffix(live, suffix)) {
       return Error{ExitCode::kUsage, "snapshot destination " + dest.string() +
                                          " is the live DB's own file; choose another name"};
     }
@@ -47,7 +48,7 @@ ExitCode run_snapshot_command(const SnapshotOptions& options) {
   auto target = load_target_and_log(options.target);
   if (!target) return target.error().exit_code;
   const auto& db = target->config.database.path;
-  const auto dest = fs::absolute(options.destination).lexically_normal();
+  const auto dest = fs::absolute(utf8_path(options.destination)).lexically_normal();
   const auto fail = [](const Error& error) {
     report_failure(error);
     return error.exit_code;

@@ -10,6 +10,8 @@
 set -uo pipefail
 build=$(cd "$1" && pwd)
 export WINEDEBUG=-all
+# Wine decodes the command line with the locale: UTF-8, for paths like ü.
+export LC_ALL=C.UTF-8 LANG=C.UTF-8
 export WINEPREFIX=${WINEPREFIX:-$build/../wineprefix}
 wine=$(command -v wine64 || command -v wine)
 
@@ -29,7 +31,7 @@ trap 'rm -rf "$work"' EXIT
 "$wine" cmd /c exit 0 >/dev/null 2>&1 || true
 
 echo "== unit tests (es_tests.exe)"
-if "$wine" "$build/es_tests.exe" >"$work/unit.log" 2>&1; then
+if "$wine" "$build/tests/es_tests.exe" >"$work/unit.log" 2>&1; then
   pass "unit tests: $(grep -E 'test cases:' "$work/unit.log" | tail -1)"
 else
   cat "$work/unit.log"

@@ -1,6 +1,7 @@
 #include "common/restore.hpp"
 #include "common/utf8_path.hpp"
 
+#include <fstream>
 #include <sstream>
 
 #include "common/atomic_file.hpp"
@@ -19,12 +20,19 @@ bool present(const fs::path& path) {
 Result<void> stage_copy(const RestorePlan& plan, std::optional<AtomicFile>& staged) {
   auto file = AtomicFile::create(plan.db);
   if (!file) return file.error();
-  std::error_code ec;
-  fs::copy_file(plan.backup, file->temp_path(), fs::copy_options::overwrite_existing, ec);
-  if (ec) {
-    return Error{ExitCode::kIoError, "copy of " + plan.backup.string() + " to " +
-                                         file->temp_path().string() + " failed: " + ec.message()};
+  // Streamed into the temporary we own (copy_file over an existing file
+  // fails under mingw's libstdc++).
+  {
+    std::ifstream in(plan.backup, std::ios::binary);
+    std::ofstream out(file->temp_path(), std::ios::binary | std::ios::trunc);
+    out << in.rdbuf();
+    out.flush();
+    if (!in || !out) {
+      return Error{ExitCode::kIoError, "copy of " + plan.backup.string() + " to " +
+                                           file->temp_path().string() + " failed"};
+    }
   }
+  std::error_code ec;
   // The restored DB keeps the permissions the engine's DB had.
   if (present(plan.db)) {
     fs::permissions(file->temp_path(), fs::status(plan.db, ec).permissions(),

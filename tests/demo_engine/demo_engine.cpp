@@ -55,13 +55,19 @@
 #include <string_view>
 #include <system_error>
 #include <thread>
+#include <cstring>
+#include <memory>
+#include <vector>
 #include <utility>
 #include <vector>
 
 #ifdef _WIN32
+#include <windows.h>
+// windows.h first: shellapi.h needs its types.
 #include <fcntl.h>
 #include <io.h>
 #include <process.h>
+#include <shellapi.h>
 #else
 #include <unistd.h>
 #endif
@@ -207,9 +213,30 @@ std::string non_empty(std::string_view flag, std::string_view text) {
   return std::string(text);
 }
 
+#ifdef _WIN32
+// Windows hands out the environment and the command line in the ANSI code
+// page; the supervisor's paths are UTF-8 (and may hold any character), so
+// read the wide forms and convert.
+std::string utf8_of(const wchar_t* wide) {
+  const int size = WideCharToMultiByte(CP_UTF8, 0, wide, -1, nullptr, 0, nullptr, nullptr);
+  std::string text(static_cast<std::size_t>(size > 0 ? size - 1 : 0), '\0');
+  if (size > 1) WideCharToMultiByte(CP_UTF8, 0, wide, -1, text.data(), size, nullptr, nullptr);
+  return text;
+}
+#endif
+
 const char* env_or_null(const char* name) {
+#ifdef _WIN32
+  static std::vector<std::unique_ptr<std::string>> kept;  // outlives the returned pointer
+  const std::wstring wide_name(name, name + std::strlen(name));
+  const wchar_t* wide = _wgetenv(wide_name.c_str());
+  if (wide == nullptr || *wide == L'\0') return nullptr;
+  kept.push_back(std::make_unique<std::string>(utf8_of(wide)));
+  return kept.back()->c_str();
+#else
   const char* value = std::getenv(name);
   return (value != nullptr && *value != '\0') ? value : nullptr;
+#endif
 }
 
 Options parse_options(int argc, char** argv) {
@@ -651,6 +678,17 @@ int main(int argc, char** argv) {
   // --ignore-stop then overrides them (it must win, so it comes second).
   set_stop_disposition(false);
 
+#ifdef _WIN32
+  int wide_count = 0;
+  wchar_t** wide_argv = CommandLineToArgvW(GetCommandLineW(), &wide_count);
+  std::vector<std::string> utf8_args;
+  for (int i = 0; i < wide_count; ++i) utf8_args.push_back(utf8_of(wide_argv[i]));
+  LocalFree(wide_argv);
+  std::vector<char*> utf8_argv;
+  for (auto& arg : utf8_args) utf8_argv.push_back(arg.data());
+  argc = static_cast<int>(utf8_argv.size());
+  argv = utf8_argv.data();
+#endif
   Options opt;
   try {
     opt = parse_options(argc, argv);

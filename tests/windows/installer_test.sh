@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds the NSIS installer, runs it silently under Wine, and checks what it
+# installed: the exe answers --version, the desktop shortcut exists, the task
+# XML is well-formed. Then uninstalls and checks that an operator's files in
+# the install folder (a DB, a backup) are left alone.
+# Usage: tests/windows/installer_test.sh BUILD_DIR
+set -euo pipefail
+build=$(cd "$1" && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
+export WINEDEBUG=-all LC_ALL=C.UTF-8 LANG=C.UTF-8
+export WINEPREFIX=${WINEPREFIX:-$build/../wineprefix}
+
+makensis -V2 -DBUILD_DIR="$build" -DSOURCE_DIR="$root" -DENGINE_NAME="demo engine" \
+  "$root/packaging/windows/installer.nsi"
+setup="$build/engine-supervisor-setup.exe"
+test -f "$setup"
+
+/usr/bin/python3 -c "import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])" \
+  "$root/packaging/windows/engine-supervisor-task.xml"
+echo "PASS: the Task Scheduler XML is well-formed"
+
+wine "$setup" /S
+drive_c="$WINEPREFIX/drive_c"
+installed="$drive_c/Program Files/engine-supervisor"
+version=$(wine "$installed/engine-supervisor.exe" --version | tr -d '\r')
+[[ "$version" == "engine-supervisor "* ]]
+echo "PASS: the installed exe answers --version: $version"
+wine "$installed/engine-supervisor.exe" config check --config \
+  "$(winepath -w "$installed/engine-supervisor.example.yaml")" >/dev/null
+echo "PASS: the installed example config is valid"
+shortcut=$(find "$drive_c/users" -name "Start demo engine (supervised).lnk" | head -1)
+[ -n "$shortcut" ]
+echo "PASS: the desktop shortcut exists: ${shortcut#"$drive_c"/}"
+
+# The operator's own files in the install folder survive the uninstaller.
+echo "operator data" >"$installed/live.db"
+wine "$installed/uninstall.exe" /S _?="$(winepath -w "$installed")"
+[ ! -f "$installed/engine-supervisor.exe" ]
+[ "$(cat "$installed/live.db")" = "operator data" ]
+[ -f "$installed/engine-supervisor.yaml" ]
+[ -z "$(find "$drive_c/users" -name "Start demo engine (supervised).lnk")" ]
+echo "PASS: the uninstaller removed what it installed and kept the DB and the config"
+echo "installer: 5 passed, 0 failed"

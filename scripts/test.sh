@@ -23,3 +23,8 @@ build_and_test build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "== build and test under ASan + UBSan =="
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   build_and_test build-sanitize -DCMAKE_BUILD_TYPE=Debug -DENGINE_SUPERVISOR_SANITIZE=ON
+
+echo "== Windows: mingw-w64 cross build, tests under Wine, installer =="
+bash scripts/build-windows.sh
+bash tests/windows/wine_test.sh build-windows/project
+bash tests/windows/installer_test.sh build-windows/project

@@ -9,6 +9,8 @@
 ;          [-DENGINE_NAME=<name shown on the shortcut>] installer.nsi
 
 Unicode true
+; A 64-bit installer: it runs where a 64-bit engine-supervisor.exe runs.
+Target amd64-unicode
 !ifndef ENGINE_NAME
   !define ENGINE_NAME "engine"
 !endif

@@ -8,7 +8,12 @@ set -euo pipefail
 build=$(cd "$1" && pwd)
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export WINEDEBUG=-all LC_ALL=C.UTF-8 LANG=C.UTF-8
-export WINEPREFIX=${WINEPREFIX:-$build/../wineprefix}
+# A prefix and a home of its own: Wine links the Windows desktop to $HOME, and
+# the shortcut must land in the test's folder, not in the real home.
+scratch=$(mktemp -d)
+trap 'wineserver -k >/dev/null 2>&1 || true; rm -rf "$scratch"' EXIT
+export HOME=$scratch/home WINEPREFIX=$scratch/prefix
+mkdir -p "$HOME"
 
 makensis -V2 -DBUILD_DIR="$build" -DSOURCE_DIR="$root" -DENGINE_NAME="demo engine" \
   "$root/packaging/windows/installer.nsi"
@@ -20,6 +25,7 @@ test -f "$setup"
 echo "PASS: the Task Scheduler XML is well-formed"
 
 wine "$setup" /S
+wineserver -w
 drive_c="$WINEPREFIX/drive_c"
 installed="$drive_c/Program Files/engine-supervisor"
 version=$(wine "$installed/engine-supervisor.exe" --version | tr -d '\r')
@@ -28,16 +34,17 @@ echo "PASS: the installed exe answers --version: $version"
 wine "$installed/engine-supervisor.exe" config check --config \
   "$(winepath -w "$installed/engine-supervisor.example.yaml")" >/dev/null
 echo "PASS: the installed example config is valid"
-shortcut=$(find "$drive_c/users" -name "Start demo engine (supervised).lnk" | head -1)
+shortcut=$(find -L "$drive_c/users" -maxdepth 3 -name "Start demo engine (supervised).lnk" 2>/dev/null | head -1)
 [ -n "$shortcut" ]
 echo "PASS: the desktop shortcut exists: ${shortcut#"$drive_c"/}"
 
 # The operator's own files in the install folder survive the uninstaller.
 echo "operator data" >"$installed/live.db"
 wine "$installed/uninstall.exe" /S _?="$(winepath -w "$installed")"
+wineserver -w  # the uninstaller may still be finishing
 [ ! -f "$installed/engine-supervisor.exe" ]
 [ "$(cat "$installed/live.db")" = "operator data" ]
 [ -f "$installed/engine-supervisor.yaml" ]
-[ -z "$(find "$drive_c/users" -name "Start demo engine (supervised).lnk")" ]
+[ -z "$(find -L "$drive_c/users" -maxdepth 3 -name "Start demo engine (supervised).lnk" 2>/dev/null)" ]
 echo "PASS: the uninstaller removed what it installed and kept the DB and the config"
 echo "installer: 5 passed, 0 failed"

@@ -103,25 +103,21 @@ check "both backups verify" \
 check "the engine closed its session" \
   bash -c "sqlite3 '$dir/live.db' 'SELECT ended_at IS NOT NULL FROM sessions ORDER BY id DESC LIMIT 1' | grep -qx 1"
 
-dir="$work/run killed"
+dir="$work/run crashed"
 mkdir -p "$dir"
 make_db "$dir/live.db" 500
-run_config "$dir" --marker "$(winpath "$dir/engine.pid" | sed 's/\\/\\\\/g')" --interval-ms 50
-(cd "$dir" && sup run --config "$(winpath "$dir/engine-supervisor.yaml")" >"$work/run2.log" 2>&1) &
-runner=$!
-for _ in $(seq 100); do [ -s "$dir/engine.pid" ] && break; sleep 0.1; done
-sleep 0.5
-engine_pid=$(tr -d '\r\n' <"$dir/engine.pid" 2>/dev/null)
-"$wine" taskkill /F /PID "$engine_pid" >/dev/null 2>&1
-wait $runner
+# The engine dies mid-transaction (abort() with a write open).
+run_config "$dir" --crash-after-ms 500 --interval-ms 20
+(cd "$dir" && sup run --config "$(winpath "$dir/engine-supervisor.yaml")" >"$work/run2.log" 2>&1)
 code=$?
-check "a run whose engine is killed exits 1" bash -c "[ $code -eq 1 ]"
+check "a run whose engine dies mid-transaction exits 1" bash -c "[ $code -eq 1 ]"
 check "and its summary says unclean with no post-session backup" \
   bash -c "grep -q '\"outcome\": \"unclean\"' '$dir/logs/latest.json' &&
            grep -q '\"post_session_backup\": null' '$dir/logs/latest.json'"
 check "and the DB still passes integrity_check" \
   bash -c "sqlite3 '$dir/live.db' 'PRAGMA integrity_check' | grep -qx ok"
 
+skip "engine killed from outside (taskkill /F): Wine reports exit code 0 for a killed process, so a kill cannot be told from a clean exit here; covered on Linux by the kill -9 tests"
 skip "console close (CTRL_CLOSE_EVENT): Wine does not deliver the console's X-button event to console programs"
 skip "CTRL_BREAK to the engine's process group: Wine's GenerateConsoleCtrlEvent does not reach a process without a real console"
 

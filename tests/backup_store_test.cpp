@@ -249,3 +249,25 @@ TEST_CASE("backup: temporaries of a killed backup are reported, and nothing is d
   CHECK(test::read_file(dir / dead) == "partial");
   for (const auto& name : others) CHECK(test::read_file(dir / name) == "keep");
 }
+
+TEST_CASE("backup: too little free space fails fast with a clear message and no partial file") {
+  test::TempDir dir;
+  test::make_db(dir / "live.db", 12000);  // about 3 MB, more than the folder can hold
+  const auto tiny = dir / "tiny";
+  fs::create_directory(tiny);
+  const auto mounted =
+      test::run_command({"/bin/mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", tiny.string()});
+  if (mounted.exit_code != 0) {
+    // Needs CAP_SYS_ADMIN; say so rather than pass quietly.
+    WARN_MESSAGE(false, "SKIPPED: cannot mount a 1 MiB tmpfs here: " << mounted.err);
+    return;
+  }
+  auto taken = BackupStore(dir / "live.db", tiny).take(BackupKind::kPreSession, 5);
+  const bool empty_after = fs::is_empty(tiny);
+  test::run_command({"/bin/umount", tiny.string()});
+  REQUIRE_FALSE(taken.has_value());
+  CHECK(taken.error().exit_code == ExitCode::kIoError);
+  CHECK(taken.error().message.find("not enough free space in " + tiny.string()) !=
+        std::string::npos);
+  CHECK(empty_after);
+}

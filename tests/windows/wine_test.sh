@@ -118,7 +118,7 @@ check "and the DB still passes integrity_check" \
   bash -c "sqlite3 '$dir/live.db' 'PRAGMA integrity_check' | grep -qx ok"
 
 skip "engine killed from outside (taskkill /F): Wine reports exit code 0 for a killed process, so a kill cannot be told from a clean exit here; covered on Linux by the kill -9 tests"
-skip "DB open elsewhere (Restart Manager): Wine's rstrtmgr is a stub that reports no processes; covered on Linux with /proc and a real holder"
+skip "DB open elsewhere (Restart Manager): not exercised under Wine; covered on Linux with /proc/*/fd and a real process holding the DB"
 skip "console close (CTRL_CLOSE_EVENT): Wine does not deliver the console's X-button event to console programs"
 skip "CTRL_BREAK to the engine's process group: Wine's GenerateConsoleCtrlEvent does not reach a process without a real console"
 

@@ -54,7 +54,8 @@ std::string failure_message(const GateRequest& request, const CheckReport& repor
       out << "    … and " << (report.rows.size() - kRowsShown) << " more\n";
     }
   }
-  if (const auto good = store.newest_verified(CheckMode::kQuick)) {
+  // The same check `restore` makes, so the pasted command is never refused.
+  if (const auto good = store.newest_verified(CheckMode::kFull)) {
     out << "  newest good backup: " << good->file.path.string() << " (taken "
         << iso8601_utc(good->file.name.stamp) << ")\n";
     out << "  to restore it: engine-supervisor restore " << shell_quote(good->file.path.string())

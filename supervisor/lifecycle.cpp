@@ -140,7 +140,8 @@ class Session {
       warn("a killed backup left the temporary " + stale.string() +
            "; it is not a backup and may be deleted");
     }
-    health.integrity_check = check.run_gate ? result.gate.summary_line() : "skipped";
+    health.integrity_check =
+        check.run_gate || result.gate.failure ? result.gate.summary_line() : "skipped";
     health.integrity_check_seconds = result.gate.report.seconds;
     if (result.gate.first_run) {
       spdlog::warn("{} does not exist: first run (database.allow_missing is true); no check, "
@@ -310,6 +311,7 @@ class Session {
            " lines skipped on the console because it could not keep up; this log has every line");
     }
     const auto written = record_end(code);
+    release_console_close_wait();  // a console-close handler may be waiting on us
     spdlog::info("run {} {} ({}). Summary: {}  Log: {}  Backups: {}", run_id_, summary_.outcome,
                  summary_.halt_reason,
                  written ? written->string() : std::string("(not written)"), summary_.log_file,

@@ -15,7 +15,7 @@ ExitCode run_run_command(const RunOptions& options) {
   if (target->config.source_file.empty()) {
     const Error error{ExitCode::kUsage,
                       "`run` needs a config file with engine.command (--config FILE); --db is "
-                      "for check, backup, backups, restore and snapshot"};
+                      "for check, backup, backups, history, restore and snapshot"};
     report_failure(error);
     return error.exit_code;
   }

@@ -6,6 +6,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/fs_ops.hpp"
+#include "common/sqlite_db.hpp"
 
 namespace es {
 namespace fs = std::filesystem;
@@ -15,6 +16,13 @@ namespace {
 bool present(const fs::path& path) {
   std::error_code ec;
   return fs::exists(fs::symlink_status(path, ec));
+}
+
+// Bytes 18 and 19 of the header are 2 in a WAL-mode database.
+bool was_wal(const fs::path& db) {
+  std::ifstream in(db, std::ios::binary);
+  char header[20] = {};
+  return in.read(header, sizeof header) && header[18] == 2 && header[19] == 2;
 }
 
 Result<void> stage_copy(const RestorePlan& plan, std::optional<AtomicFile>& staged) {
@@ -37,6 +45,15 @@ Result<void> stage_copy(const RestorePlan& plan, std::optional<AtomicFile>& stag
   if (present(plan.db)) {
     fs::permissions(file->temp_path(), fs::status(plan.db, ec).permissions(),
                     fs::perm_options::replace, ec);
+  }
+  // Backups stand alone in rollback-journal mode; the DB they replace was
+  // most likely in WAL mode, and the engine should find it as it left it.
+  if (was_wal(plan.db)) {
+    auto copy = SqliteDb::open_owned(file->temp_path(), false);
+    if (!copy) return copy.error();
+    if (auto wal = copy->execute("PRAGMA journal_mode=WAL", "restoring WAL mode"); !wal) {
+      return wal.error();
+    }
   }
   staged.emplace(std::move(*file));
   return {};

@@ -7,6 +7,7 @@
 
 #include "common/backup_store.hpp"
 #include "common/console.hpp"
+#include "common/db_location.hpp"
 #include "common/integrity_check.hpp"
 #include "common/logging.hpp"
 #include "common/os_info.hpp"
@@ -81,6 +82,12 @@ ExitCode run_restore_command(const RestoreOptions& options) {
   // files from under the engine.
   auto lock = SessionLock::acquire(config.database.path);
   if (!lock) return fail(lock.error());
+  // An engine started by hand holds no lock; it must not have its files
+  // moved from under it either.
+  if (auto open_elsewhere = open_elsewhere_error(
+          config.database.path, find_open_holders(live_db_files(config.database.path)))) {
+    return fail(*open_elsewhere);
+  }
   if (!options.dry_run && !config.source_file.empty()) {
     auto logging = start_file_logging(config.logging_dir, config.logging_level);
     if (!logging) spdlog::warn("{} — logging to the console only", logging.error().message);

@@ -2,23 +2,24 @@
 // CLI needs for the same work done one step after another?
 //
 // It builds a WAL DB of about --size-mb MB (customers and orders with random
-// text and three secondary indexes). Then, --runs times, it alternates:
+// text, three indexes plus a UNIQUE one). Then, --runs times, it alternates:
 //   (a) es::run_startup_check: the full integrity gate on one thread while the
 //       other copies the DB with the backup API, quick_checks the copy and
 //       renames it into place;
 //   (b) one `sqlite3 -bail` process fed a script: PRAGMA integrity_check;
 //       .backup 'copy'; .open 'copy'; PRAGMA quick_check.
-// Each run also times the pieces alone, and VACUUM INTO, the backup method
-// we did not choose, so RESULTS.md can say what dominates and why.
+// Each run also times the proposal of RESULTS.md (the same flow with a bigger
+// page cache for the check), the pieces alone, and VACUUM INTO, the backup
+// method we did not choose, so RESULTS.md can say what dominates and why.
+// On Linux each run records how busy other processes kept the CPUs.
 //
 // Markdown goes to stdout, progress to stderr. The CLI is started through
 // std::system with POSIX shell quoting. Single-threaded, apart from the
-// thread run_startup_check starts itself.
+// backup thread of run_startup_check and of the proposal.
 
 #include <sqlite3.h>
 
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -29,12 +30,14 @@
 #include <fstream>
 #include <future>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/backup_store.hpp"
@@ -52,6 +55,10 @@ using SteadyClock = std::chrono::steady_clock;
 // The acceptance target: ours / CLI, medians.
 constexpr double kTargetRatio = 0.75;
 
+// Above this share of the CPUs busy with other work, a run is disturbed:
+// ours needs both cores, the CLI one, so load from elsewhere skews the ratio.
+constexpr double kDisturbedLoad = 0.10;
+
 struct Options {
   int size_mb = 1024;
   int runs = 5;
@@ -61,6 +68,7 @@ struct Options {
   bool reuse = false;
   std::string sqlite3_cli = "sqlite3";
   int proposal_cache_mib = 64;  // 0: do not time the proposal
+  int wait_quiet_seconds = 0;   // before each run, wait up to this long for a quiet machine
 };
 
 // A setup step that failed: the benchmark cannot go on. Timed steps that
@@ -145,9 +153,9 @@ class Workspace {
   }
 
   const fs::path& root() const { return root_; }
-  fs::path db() const { return root_ / "bench.db"; }
-  fs::path backup_dir() const { return root_ / "backups"; }
-  fs::path scratch() const { return root_ / "scratch"; }
+  fs::path db() const { return root_ / "es-gate-bench.db"; }
+  fs::path backup_dir() const { return root_ / "es-gate-bench-backups"; }
+  fs::path scratch() const { return root_ / "es-gate-bench-scratch"; }
 
  private:
   static fs::path make_temp_folder() {
@@ -189,8 +197,7 @@ void step_done(es::SqliteDb& db, sqlite3_stmt* statement) {
 }
 
 void bind_text(sqlite3_stmt* statement, int index, const std::string& text) {
-  sqlite3_bind_text(statement, index, text.data(), static_cast<int>(text.size()),
-                    SQLITE_TRANSIENT);
+  sqlite3_bind_text(statement, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
 }
 
 // Seeded, so every run of the benchmark builds the same DB.
@@ -201,15 +208,16 @@ class RandomText {
   }
   std::string words(int min_words, int max_words) {
     static constexpr std::array<const char*, 32> kWords = {
-        "deliver", "before",  "noon",    "fragile", "leave",   "parcel",  "at",     "door",
-        "gift",    "wrap",    "invoice", "attached", "customer", "called", "about",  "late",
-        "order",   "replace", "damaged", "item",    "express", "shipping", "please", "ring",
-        "bell",    "twice",   "return",  "label",   "missing", "warehouse", "stock", "back"};
+        "deliver", "before",  "noon",    "fragile",  "leave",    "parcel",    "at",     "door",
+        "gift",    "wrap",    "invoice", "attached", "customer", "called",    "about",  "late",
+        "order",   "replace", "damaged", "item",     "express",  "shipping",  "please", "ring",
+        "bell",    "twice",   "return",  "label",    "missing",  "warehouse", "stock",  "back"};
     const auto count = between(min_words, max_words);
     std::string text;
     for (std::int64_t i = 0; i < count; ++i) {
       if (i > 0) text += ' ';
-      text += kWords[static_cast<std::size_t>(between(0, static_cast<std::int64_t>(kWords.size()) - 1))];
+      text += kWords[static_cast<std::size_t>(
+          between(0, static_cast<std::int64_t>(kWords.size()) - 1))];
     }
     return text;
   }
@@ -255,10 +263,12 @@ class Builder {
  public:
   explicit Builder(es::SqliteDb& db)
       : db_(db),
-        customer_(prepare(db, "INSERT INTO customers(id, name, email, created_at) "
-                              "VALUES (?1, ?2, ?3, ?4)")),
-        order_(prepare(db, "INSERT INTO orders(customer_id, placed_at, status, total_cents, "
-                           "note) VALUES (?1, ?2, ?3, ?4, ?5)")) {}
+        customer_(prepare(db,
+                          "INSERT INTO customers(id, name, email, created_at) "
+                          "VALUES (?1, ?2, ?3, ?4)")),
+        order_(prepare(db,
+                       "INSERT INTO orders(customer_id, placed_at, status, total_cents, "
+                       "note) VALUES (?1, ?2, ?3, ?4, ?5)")) {}
 
   void add_batch() {
     check(db_.execute("BEGIN", "begin"));
@@ -362,7 +372,7 @@ void measure_shape(const fs::path& path, DbShape& shape) {
 struct CpuTicks {
   double machine_busy = 0;  // all CPUs, including steal (time the hypervisor gave away)
   double machine_total = 0;
-  double own = 0;           // this process and its waited-for children (the sqlite3 CLI)
+  double own = 0;  // this process and its waited-for children (the sqlite3 CLI)
 };
 
 std::optional<double> read_machine_ticks(double& busy) {
@@ -408,6 +418,27 @@ std::optional<double> others_share(const std::optional<CpuTicks>& before,
   return std::max(0.0, others / (after->machine_total - before->machine_total));
 }
 
+// On a shared machine: waits until other work has used at most
+// kDisturbedLoad of the CPUs for kQuietSamples samples in a row, or until
+// `limit` has passed. Returns whether it got quiet. It only helps each run
+// start in a quiet moment; the run's own "other load" still tells whether it
+// stayed quiet.
+bool wait_for_quiet(std::chrono::seconds limit) {
+  constexpr auto kSample = std::chrono::seconds(5);
+  constexpr int kQuietSamples = 3;
+  const auto deadline = SteadyClock::now() + limit;
+  int quiet = 0;
+  while (SteadyClock::now() < deadline) {
+    const auto before = read_cpu_ticks();
+    std::this_thread::sleep_for(kSample);
+    const auto share = others_share(before, read_cpu_ticks());
+    if (!share) return false;
+    quiet = *share <= kDisturbedLoad ? quiet + 1 : 0;
+    if (quiet == kQuietSamples) return true;
+  }
+  return false;
+}
+
 // ---------------------------------------------------------------------------
 // The timed steps.
 
@@ -429,13 +460,13 @@ struct Run {
   double ours_check = 0;   // the gate's integrity_check, while the backup ran beside it
   double ours_backup = 0;  // the backup (copy, verify, commit), while the gate ran
   Sample cli;
-  Sample proposal;             // run_startup_check's flow with a bigger cache for the check
+  Sample proposal;  // run_startup_check's flow with a bigger cache for the check
   Sample check_alone;
   Sample cached_check_alone;  // the proposal's check, alone
-  Sample copy_alone;   // backup API, step(-1), plus fsync
-  Sample quick_alone;  // quick_check of that copy
-  Sample vacuum_alone;  // VACUUM INTO, plus fsync
-  Sample vacuum_quick;  // quick_check of that copy
+  Sample copy_alone;          // backup API, step(-1), plus fsync
+  Sample quick_alone;         // quick_check of that copy
+  Sample vacuum_alone;        // VACUUM INTO, plus fsync
+  Sample vacuum_quick;        // quick_check of that copy
   std::uintmax_t copy_bytes = 0;
   std::uintmax_t vacuum_bytes = 0;
   std::optional<double> others_cpu;  // share of all CPUs busy with other work during the run
@@ -447,8 +478,8 @@ void warn(const std::string& what) { std::cerr << "NOT OK: " << what << "\n"; }
 // starts with a full check and pre-session backups on.
 void time_startup_check(const Workspace& workspace, Run& run) {
   es::StartupCheckRequest request;
-  request.gate = es::GateRequest{workspace.db(), workspace.backup_dir(), es::CheckMode::kFull,
-                                 false, ""};
+  request.gate =
+      es::GateRequest{workspace.db(), workspace.backup_dir(), es::CheckMode::kFull, false, ""};
   request.run_gate = true;
   request.take_backup = true;
   request.backup_kind = es::BackupKind::kPreSession;
@@ -506,8 +537,8 @@ Sample time_check(const fs::path& db, es::CheckMode mode) {
   es::CheckReport report;
   sample.seconds = seconds_of([&] { report = es::run_integrity_check(db, mode); });
   sample.ok = report.ok();
-  if (!sample.ok) warn(std::string(es::to_string(mode)) + " of " + db.string() + ": " +
-                       report.first_failure());
+  if (!sample.ok)
+    warn(std::string(es::to_string(mode)) + " of " + db.string() + ": " + report.first_failure());
   return sample;
 }
 
@@ -616,6 +647,10 @@ std::vector<Run> time_runs(const Workspace& workspace, const Options& options) {
   }
   std::vector<Run> runs;
   for (int i = 0; i < options.runs; ++i) {
+    if (options.wait_quiet_seconds > 0 &&
+        !wait_for_quiet(std::chrono::seconds(options.wait_quiet_seconds))) {
+      std::cerr << "the machine did not get quiet; running anyway\n";
+    }
     Run run;
     const auto before = read_cpu_ticks();
     time_startup_check(workspace, run);
@@ -684,7 +719,12 @@ void print_setup(const DbShape& shape, const Options& options, bool built) {
                "`.open 'copy'` `PRAGMA quick_check;`.\n\n"
             << "Runs: " << options.runs << " timed after " << options.warmups
             << " untimed warm-up; ours and the CLI alternate (ABAB); warm page cache; every "
-               "copy and backup is deleted between steps.\n\n";
+               "copy and backup is deleted between steps"
+            << (options.wait_quiet_seconds > 0
+                    ? "; each run waited (up to " + std::to_string(options.wait_quiet_seconds) +
+                          " s) for 15 s without other load before it started"
+                    : "")
+            << ".\n\n";
 }
 
 void print_summary(const std::vector<Run>& runs, const Options& options) {
@@ -727,8 +767,8 @@ void print_verdict(const std::vector<Run>& runs, const Options& options) {
   const double cli = median_of(runs, [](const Run& r) { return r.cli.seconds; });
   const double ours = median_of(runs, [](const Run& r) { return r.ours.seconds; });
   const double check = median_of(runs, [](const Run& r) { return r.check_alone.seconds; });
-  const double backup = median_of(
-      runs, [](const Run& r) { return r.copy_alone.seconds + r.quick_alone.seconds; });
+  const double backup =
+      median_of(runs, [](const Run& r) { return r.copy_alone.seconds + r.quick_alone.seconds; });
   const double floor = std::max(check, backup);
   std::cout << "**Ratio ours / CLI (medians): " << verdict(ours / cli) << "**; target \u2264 "
             << fixed(kTargetRatio) << ".\n\n";
@@ -738,11 +778,38 @@ void print_verdict(const std::vector<Run>& runs, const Options& options) {
   }
   std::cout << "Floor for two threads that never slow each other: max(check, copy + quick_check), "
                "each alone = max("
-            << fixed(check) << ", " << fixed(backup) << ") = " << fixed(floor)
-            << " s, a ratio of " << fixed(floor / cli) << ".\n\n"
+            << fixed(check) << ", " << fixed(backup) << ") = " << fixed(floor) << " s, a ratio of "
+            << fixed(floor / cli) << ".\n\n"
             << "Copies: backup API " << mib(runs.front().copy_bytes) << ", VACUUM INTO "
-            << mib(runs.front().vacuum_bytes) << ". All results `ok`: "
-            << (all_ok(runs, options) ? "yes" : "**NO**") << ".\n\n";
+            << mib(runs.front().vacuum_bytes)
+            << ". All results `ok`: " << (all_ok(runs, options) ? "yes" : "**NO**") << ".\n\n";
+}
+
+std::vector<Run> undisturbed(const std::vector<Run>& runs) {
+  std::vector<Run> quiet;
+  std::copy_if(runs.begin(), runs.end(), std::back_inserter(quiet),
+               [](const Run& run) { return run.others_cpu && *run.others_cpu <= kDisturbedLoad; });
+  return quiet;
+}
+
+void print_undisturbed(const std::vector<Run>& runs, const Options& options) {
+  const auto quiet = undisturbed(runs);
+  std::cout << "Undisturbed runs (other load \u2264 " << fixed(kDisturbedLoad * 100, 0)
+            << " %): " << quiet.size() << " of " << runs.size();
+  if (quiet.empty()) {
+    std::cout << ". Every run shared the CPUs with other work; read the ratios with that in "
+                 "mind.\n\n";
+    return;
+  }
+  const double cli = median_of(quiet, [](const Run& r) { return r.cli.seconds; });
+  const double ours = median_of(quiet, [](const Run& r) { return r.ours.seconds; });
+  std::cout << "; over them, ours " << fixed(ours) << " s, CLI " << fixed(cli) << " s, ratio "
+            << verdict(ours / cli);
+  if (proposal_timed(options)) {
+    const double proposal = median_of(quiet, [](const Run& r) { return r.proposal.seconds; });
+    std::cout << "; proposal " << fixed(proposal) << " s, ratio " << verdict(proposal / cli);
+  }
+  std::cout << ".\n\n";
 }
 
 std::string load_cell(const Run& run) {
@@ -790,6 +857,10 @@ Options parse_options(int argc, char** argv) {
   app.add_option("--proposal-cache-mib", options.proposal_cache_mib,
                  "Page cache of the proposal's check connection; 0 skips the proposal")
       ->check(CLI::Range(0, 4096));
+  app.add_option("--wait-quiet", options.wait_quiet_seconds,
+                 "Before each run, wait up to this many seconds until other processes leave "
+                 "the CPUs idle (Linux)")
+      ->check(CLI::Range(0, 86400));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -809,6 +880,7 @@ int run_benchmark(const Options& options) {
   print_setup(shape, options, !reuse);
   print_summary(runs, options);
   print_verdict(runs, options);
+  print_undisturbed(runs, options);
   print_runs(runs, options);
   return all_ok(runs, options) ? 0 : 1;
 }

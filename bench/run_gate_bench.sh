@@ -9,6 +9,9 @@
 #
 #   bench/run_gate_bench.sh                      # 1 GiB, 5 runs
 #   bench/run_gate_bench.sh --size-mb 100 --runs 5
+#
+# On a shared machine add --wait-quiet 900: ours needs both cores and the
+# CLI one, so a compiler running beside the benchmark skews the ratio.
 set -euo pipefail
 
 bench=$(cd "$(dirname "$0")" && pwd)
@@ -63,7 +66,7 @@ begin="<!-- es-gate-bench ${size_mb} MB: begin -->"
 end="<!-- es-gate-bench ${size_mb} MB: end -->"
 {
   echo "$begin"
-  echo "### Raw output: es-gate-bench, ${size_mb} MB"
+  echo "#### es-gate-bench, ${size_mb} MB"
   echo
   machine_info "$@"
   echo

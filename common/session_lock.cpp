@@ -9,6 +9,29 @@ std::filesystem::path SessionLock::path_for(const std::filesystem::path& db_path
   return with_suffix(db_path, ".supervisor.lock");
 }
 
+namespace session_lock_detail {
+
+std::optional<Error> missing_db_folder(const std::filesystem::path& db_path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(db_path.parent_path(), ec)) return std::nullopt;
+  return Error{ExitCode::kDbMissing, "the DB's folder " + db_path.parent_path().string() +
+                                         " does not exist: check database.path"};
+}
+
+Error held_elsewhere(const std::filesystem::path& db_path, const std::filesystem::path& lock_path,
+                     const std::string& lock_content) {
+  const auto holder = parse_lock_holder(lock_content);
+  const std::string who = holder ? "supervisor pid " + std::to_string(holder->pid) + " (run " +
+                                       holder->run_id + ", started " + holder->started_at + ")"
+                                 : "another supervisor (its lock file names no holder yet)";
+  return Error{ExitCode::kLocked,
+               "another supervisor holds this DB: " + who + " has the lock " + lock_path.string() +
+                   " on " + db_path.string() +
+                   ". Stop that run first (or wait for it to finish); this one changes nothing."};
+}
+
+}  // namespace session_lock_detail
+
 std::string format_lock_holder(const LockHolder& holder) {
   return nlohmann::json{{"pid", holder.pid},
                         {"run_id", holder.run_id},

@@ -52,6 +52,16 @@ class SessionLock {
   std::optional<LockHolder> previous_;
 };
 
+// The pieces of acquire() that do not depend on the OS, used by both
+// session_lock_posix.cpp and session_lock_windows.cpp.
+namespace session_lock_detail {
+// kDbMissing if the DB's folder does not exist (a lock file cannot be made).
+std::optional<Error> missing_db_folder(const std::filesystem::path& db_path);
+// kLocked, naming the holder recorded in `lock_content` (pid, run, start).
+Error held_elsewhere(const std::filesystem::path& db_path,
+                     const std::filesystem::path& lock_path, const std::string& lock_content);
+}  // namespace session_lock_detail
+
 // JSON text of a holder record and back; unreadable text is nullopt.
 std::string format_lock_holder(const LockHolder& holder);
 std::optional<LockHolder> parse_lock_holder(const std::string& text);

@@ -39,11 +39,7 @@ std::string read_all(int fd) {
 Result<SessionLock> SessionLock::acquire(const fs::path& db_path) {
   auto handle = std::make_unique<Handle>();
   handle->path = path_for(db_path);
-  std::error_code ec;
-  if (!std::filesystem::is_directory(db_path.parent_path(), ec)) {
-    return Error{ExitCode::kDbMissing, "the DB's folder " + db_path.parent_path().string() +
-                                           " does not exist: check database.path"};
-  }
+  if (auto missing = session_lock_detail::missing_db_folder(db_path)) return *missing;
   // O_CLOEXEC: the engine must not inherit the lock and keep it after we die.
   handle->fd = ::open(handle->path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (handle->fd < 0) {
@@ -56,14 +52,7 @@ Result<SessionLock> SessionLock::acquire(const fs::path& db_path) {
       return Error{ExitCode::kIoError,
                    "lock of " + handle->path.string() + " failed: " + os_error_text(error)};
     }
-    const auto holder = parse_lock_holder(read_all(handle->fd));
-    std::string who = holder ? "supervisor pid " + std::to_string(holder->pid) + " (run " +
-                                   holder->run_id + ", started " + holder->started_at + ")"
-                             : "another supervisor (its lock file names no holder yet)";
-    return Error{ExitCode::kLocked,
-                 "another supervisor holds this DB: " + who + " has the lock " +
-                     handle->path.string() + " on " + db_path.string() +
-                     ". Stop that run first (or wait for it to finish); this one changes nothing."};
+    return session_lock_detail::held_elsewhere(db_path, handle->path, read_all(handle->fd));
   }
   auto previous = parse_lock_holder(read_all(handle->fd));
   return SessionLock(std::move(handle), std::move(previous));

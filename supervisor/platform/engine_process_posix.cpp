@@ -8,10 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -19,7 +17,7 @@
 #include "common/config.hpp"
 #include "common/fs_ops.hpp"
 #include "supervisor/engine_process.hpp"
-#include "supervisor/line_splitter.hpp"
+#include "supervisor/platform/output_drain.hpp"
 
 extern char** environ;
 
@@ -27,10 +25,6 @@ namespace es {
 namespace asio = boost::asio;
 
 namespace {
-
-// After the engine is reaped, output still in the pipes is read for at most
-// this long; a grandchild that keeps a pipe open must not hold us forever.
-constexpr auto kDrainLimit = std::chrono::seconds(1);
 
 struct SignalName {
   int number;
@@ -144,8 +138,7 @@ class Pipe {
 class PosixEngineProcess final : public EngineProcess {
  public:
   PosixEngineProcess(asio::io_context& io, LineHandler on_line, ExitHandler on_exit)
-      : out_(io), err_(io), child_signals_(io, SIGCHLD), drain_timer_(io),
-        on_line_(std::move(on_line)), on_exit_(std::move(on_exit)) {}
+      : drain_(io, std::move(on_line), std::move(on_exit)), child_signals_(io, SIGCHLD) {}
 
   Result<void> start(const EngineSpec& spec) {
     if (spec.argv.empty()) return Error{ExitCode::kEngineNotStarted, "engine.command is empty"};
@@ -188,10 +181,9 @@ class PosixEngineProcess final : public EngineProcess {
                                                     std::string(what) + target + ": " +
                                                     os_error_text(failure.error_number)};
     }
-    out_.assign(out.release_read());
-    err_.assign(err.release_read());
-    read(out_, out_buffer_, out_lines_, OutputStream::kStdout, out_open_);
-    read(err_, err_buffer_, err_lines_, OutputStream::kStderr, err_open_);
+    drain_.out().assign(out.release_read());
+    drain_.err().assign(err.release_read());
+    drain_.start();
     wait_for_child();
     reap();  // it may have exited before the SIGCHLD watch was in place
     return {};
@@ -218,25 +210,6 @@ class PosixEngineProcess final : public EngineProcess {
   }
 
  private:
-  using Buffer = std::array<char, 64 * 1024>;
-
-  void read(asio::posix::stream_descriptor& pipe, Buffer& buffer, LineSplitter& lines,
-            OutputStream stream, bool& open) {
-    pipe.async_read_some(asio::buffer(buffer), [this, &pipe, &buffer, &lines, stream, &open](
-                                                   const boost::system::error_code& error,
-                                                   std::size_t size) {
-      const auto emit = [this, stream](std::string_view line) { on_line_(stream, line); };
-      if (size > 0) lines.feed(std::string_view(buffer.data(), size), emit);
-      if (error) {
-        lines.finish(emit);
-        open = false;
-        maybe_finish();
-        return;
-      }
-      read(pipe, buffer, lines, stream, open);
-    });
-  }
-
   void wait_for_child() {
     child_signals_.async_wait([this](const boost::system::error_code& error, int) {
       if (error) return;
@@ -253,50 +226,23 @@ class PosixEngineProcess final : public EngineProcess {
     exited_ = true;
     // exit_code() of a signalled child would read as the signal number;
     // decode the wait status ourselves (TECH-NOTES, Boost.Process bug 7).
+    EngineExit exit;
     if (WIFSIGNALED(status)) {
-      exit_.signal = WTERMSIG(status);
+      exit.signal = WTERMSIG(status);
     } else {
-      exit_.exit_code = WEXITSTATUS(status);
+      exit.exit_code = WEXITSTATUS(status);
     }
     // Whatever the engine left running in its group must not outlive it:
     // the sole writer is the engine, not its orphans.
     ::kill(-pid_, SIGKILL);
     child_signals_.cancel();
-    drain_timer_.expires_after(kDrainLimit);
-    drain_timer_.async_wait([this](const boost::system::error_code& error) {
-      if (error) return;
-      out_.close();
-      err_.close();
-      drained_ = true;
-      maybe_finish();
-    });
-    maybe_finish();
-  }
-
-  void maybe_finish() {
-    if (!exited_ || reported_ || (!drained_ && (out_open_ || err_open_))) return;
-    reported_ = true;
-    drain_timer_.cancel();
-    on_exit_(exit_);
+    drain_.engine_exited(exit);
   }
 
   pid_t pid_ = -1;
-  asio::posix::stream_descriptor out_;
-  asio::posix::stream_descriptor err_;
+  OutputDrain<asio::posix::stream_descriptor> drain_;
   asio::signal_set child_signals_;
-  asio::steady_timer drain_timer_;
-  Buffer out_buffer_{};
-  Buffer err_buffer_{};
-  LineSplitter out_lines_;
-  LineSplitter err_lines_;
-  bool out_open_ = true;
-  bool err_open_ = true;
   bool exited_ = false;
-  bool drained_ = false;
-  bool reported_ = false;
-  EngineExit exit_;
-  LineHandler on_line_;
-  ExitHandler on_exit_;
 };
 
 }  // namespace

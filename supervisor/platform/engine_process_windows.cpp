@@ -7,7 +7,6 @@
 //    supervisor, and a kill of the job reaches grandchildren.
 //  - Only the pipe ends and NUL are inherited (PROC_THREAD_ATTRIBUTE_HANDLE_LIST).
 
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/windows/object_handle.hpp>
 #include <boost/asio/windows/stream_handle.hpp>
 
@@ -16,14 +15,12 @@
 
 #include "common/win32_text.hpp"
 #include "supervisor/engine_process.hpp"
-#include "supervisor/line_splitter.hpp"
+#include "supervisor/platform/output_drain.hpp"
 
 namespace es {
 namespace asio = boost::asio;
 
 namespace {
-
-constexpr auto kDrainLimit = std::chrono::seconds(1);
 
 // Quotes one argument the way CommandLineToArgvW and the C runtime read it.
 std::wstring quote_argument(const std::wstring& arg) {
@@ -113,8 +110,7 @@ Result<PipePair> make_pipe() {
 class WindowsEngineProcess final : public EngineProcess {
  public:
   WindowsEngineProcess(asio::io_context& io, LineHandler on_line, ExitHandler on_exit)
-      : out_(io), err_(io), process_(io), drain_timer_(io), on_line_(std::move(on_line)),
-        on_exit_(std::move(on_exit)) {}
+      : drain_(io, std::move(on_line), std::move(on_exit)), process_(io) {}
 
   Result<void> start(const EngineSpec& spec) {
     if (spec.argv.empty()) return Error{ExitCode::kEngineNotStarted, "engine.command is empty"};
@@ -184,11 +180,10 @@ class WindowsEngineProcess final : public EngineProcess {
 
     out->write.reset();
     err->write.reset();
-    out_.assign(out->read.release());
-    err_.assign(err->read.release());
+    drain_.out().assign(out->read.release());
+    drain_.err().assign(err->read.release());
     process_.assign(info.hProcess);
-    read(out_, out_buffer_, out_lines_, OutputStream::kStdout, out_open_);
-    read(err_, err_buffer_, err_lines_, OutputStream::kStderr, err_open_);
+    drain_.start();
     process_.async_wait([this](const boost::system::error_code& error) {
       if (!error) on_process_exit();
     });
@@ -213,72 +208,27 @@ class WindowsEngineProcess final : public EngineProcess {
   }
 
  private:
-  using Buffer = std::array<char, 64 * 1024>;
   // The exit code a killed engine reports; it is never in clean_exit_codes
   // unless an operator puts it there.
   static constexpr UINT kKilledExitCode = 0xC000013A;  // STATUS_CONTROL_C_EXIT
 
-  void read(asio::windows::stream_handle& pipe, Buffer& buffer, LineSplitter& lines,
-            OutputStream stream, bool& open) {
-    pipe.async_read_some(asio::buffer(buffer), [this, &pipe, &buffer, &lines, stream, &open](
-                                                   const boost::system::error_code& error,
-                                                   std::size_t size) {
-      const auto emit = [this, stream](std::string_view text) { on_line_(stream, text); };
-      if (size > 0) lines.feed(std::string_view(buffer.data(), size), emit);
-      if (error) {
-        lines.finish(emit);
-        open = false;
-        maybe_finish();
-        return;
-      }
-      read(pipe, buffer, lines, stream, open);
-    });
-  }
-
   void on_process_exit() {
     DWORD code = 0;
     GetExitCodeProcess(process_handle_, &code);
-    exit_.exit_code = static_cast<int>(code);
+    EngineExit exit;
+    exit.exit_code = static_cast<int>(code);
     exited_ = true;
     // What the engine left running in its job must not outlive it.
     TerminateJobObject(job_.get(), kKilledExitCode);
-    drain_timer_.expires_after(kDrainLimit);
-    drain_timer_.async_wait([this](const boost::system::error_code& error) {
-      if (error) return;
-      out_.close();
-      err_.close();
-      drained_ = true;
-      maybe_finish();
-    });
-    maybe_finish();
-  }
-
-  void maybe_finish() {
-    if (!exited_ || reported_ || (!drained_ && (out_open_ || err_open_))) return;
-    reported_ = true;
-    drain_timer_.cancel();
-    on_exit_(exit_);
+    drain_.engine_exited(exit);
   }
 
   long pid_ = -1;
   HANDLE process_handle_ = nullptr;  // owned by process_
   WinHandle job_;
-  asio::windows::stream_handle out_;
-  asio::windows::stream_handle err_;
+  OutputDrain<asio::windows::stream_handle> drain_;
   asio::windows::object_handle process_;
-  asio::steady_timer drain_timer_;
-  Buffer out_buffer_{};
-  Buffer err_buffer_{};
-  LineSplitter out_lines_;
-  LineSplitter err_lines_;
-  bool out_open_ = true;
-  bool err_open_ = true;
   bool exited_ = false;
-  bool drained_ = false;
-  bool reported_ = false;
-  EngineExit exit_;
-  LineHandler on_line_;
-  ExitHandler on_exit_;
 };
 
 }  // namespace

@@ -17,12 +17,13 @@ build_and_test() {
   (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 300)
 }
 
-echo "== build and test (RelWithDebInfo, -Werror) =="
-build_and_test build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== build and test (RelWithDebInfo, -Werror), torture suite in its short mode =="
+ES_TORTURE_MODE=short build_and_test build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 echo "== build and test under ASan + UBSan =="
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  build_and_test build-sanitize -DCMAKE_BUILD_TYPE=Debug -DENGINE_SUPERVISOR_SANITIZE=ON
+  build_and_test build-sanitize -DCMAKE_BUILD_TYPE=Debug -DENGINE_SUPERVISOR_SANITIZE=ON \
+  -DENGINE_SUPERVISOR_BUILD_TORTURE=OFF
 
 echo "== Windows: mingw-w64 cross build, tests under Wine, installer =="
 bash scripts/build-windows.sh

@@ -1,0 +1,346 @@
+// Torture: the supervisor is killed with SIGKILL at a random moment of its own
+// lifecycle, in each named phase in turn: the gate, the pre-backup, the run,
+// the post-backup, the summary write.
+//
+// The gate and the run last long enough to be hit by a timer: the DB is big
+// enough for integrity_check to take a while, and the engine runs for a
+// fraction of a second. The pre-backup, the post-backup and the summary are
+// hit by kill_at_shim, preloaded into the supervisor, at a random one of the
+// fsync/rename/link/unlink calls on their files (counted in a calibration run).
+
+#include <signal.h>
+
+#include <doctest/doctest.h>
+
+#include <array>
+#include <chrono>
+#include <map>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "common/backup_store.hpp"
+#include "common/integrity_check.hpp"
+#include "support/run_fixture.hpp"
+#include "torture/kill_invariants.hpp"
+#include "torture/torture_mode.hpp"
+
+using namespace es;
+using namespace es::torture;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kSupervisorKilled =
+    "torture: supervisor killed by SIGKILL in the gate, pre-backup, run, post-backup or summary "
+    "write: no engine is left, every backup verifies, summary and history parse, and the next run "
+    "records the lost run and ends clean";
+
+enum class Phase { kGate, kPreBackup, kRun, kPostBackup, kSummary };
+constexpr std::array kPhases{Phase::kGate, Phase::kPreBackup, Phase::kRun, Phase::kPostBackup,
+                             Phase::kSummary};
+
+std::string name_of(Phase phase) {
+  switch (phase) {
+    case Phase::kGate: return "gate";
+    case Phase::kPreBackup: return "pre-backup";
+    case Phase::kRun: return "run";
+    case Phase::kPostBackup: return "post-backup";
+    case Phase::kSummary: return "summary";
+  }
+  return "?";
+}
+
+// The shim's file-name patterns for the phases it kills in; "" for the
+// phases a timer hits.
+std::string shim_pattern(Phase phase) {
+  switch (phase) {
+    case Phase::kPreBackup: return ".bak.";
+    case Phase::kPostBackup: return ".post.";
+    case Phase::kSummary: return "latest.json|session-";
+    default: return "";
+  }
+}
+
+constexpr const char* kAllShimPatterns = ".bak.|.post.|latest.json|session-";
+
+// The phase a file the shim saw belongs to.
+std::optional<Phase> phase_of_file(const std::string& name) {
+  if (name.find(".bak.") != std::string::npos) return Phase::kPreBackup;
+  if (name.find(".post.") != std::string::npos) return Phase::kPostBackup;
+  if (name.find("latest.json") != std::string::npos || name.find("session-") != std::string::npos) {
+    return Phase::kSummary;
+  }
+  return std::nullopt;
+}
+
+// A DB for which the full integrity_check lasts long enough (about 0.15 s
+// here) to be interrupted at a random point.
+constexpr int kDbRows = 50'000;
+// The engine's own run: long enough for a timer to hit, short enough to keep
+// the suite fast.
+constexpr double kEngineSeconds = 0.4;
+
+struct ShimCall {
+  long number = 0;
+  std::string call, file;
+  bool kill = false;
+};
+
+std::vector<ShimCall> read_trace(const fs::path& trace) {
+  std::vector<ShimCall> calls;
+  std::istringstream in(test::read_file(trace));
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    ShimCall call;
+    std::string first;
+    words >> first;
+    if (first == "kill") {
+      call.kill = true;
+      words >> first;
+    }
+    call.number = std::stol(first);
+    words >> call.call >> call.file;
+    calls.push_back(call);
+  }
+  return calls;
+}
+
+struct KillPlan {
+  Phase phase = Phase::kGate;
+  int delay_ms = 0;   // timer phases: after the phase began
+  long call = 0;      // shim phases: the Nth matching call
+  bool after = false; // shim phases: kill after the call instead of before
+
+  std::string describe() const {
+    if (shim_pattern(phase).empty()) {
+      return "phase " + name_of(phase) + ", " + std::to_string(delay_ms) + " ms into it";
+    }
+    return "phase " + name_of(phase) + ", " + (after ? "after" : "before") + " matching call " +
+           std::to_string(call) + " of '" + shim_pattern(phase) + "'";
+  }
+};
+
+// What the calibration run measured.
+struct Calibration {
+  double gate_seconds = 0;
+  std::map<Phase, long> calls;  // shim-matched calls per phase in one clean run
+};
+
+// The phase of iteration `index`: round-robin, so that every five iterations
+// cover every phase. ES_TORTURE_ONLY gives a seed, not an index: the index is
+// found again from the base seed, as the reproduce line passes both.
+Phase phase_of_iteration(std::size_t index, std::uint64_t seed) {
+  const auto& mode = torture_mode();
+  if (mode.only_seed) {
+    for (int i = 0; i < 10'000; ++i) {
+      if (mode.iteration_seed(salt_of(kSupervisorKilled), i) == seed) {
+        return kPhases[static_cast<std::size_t>(i) % kPhases.size()];
+      }
+    }
+    return kPhases[seed % kPhases.size()];
+  }
+  return kPhases[index % kPhases.size()];
+}
+
+KillPlan draw_plan(Phase phase, std::uint64_t seed, const Calibration& calibration) {
+  std::mt19937_64 random(seed);
+  KillPlan plan;
+  plan.phase = phase;
+  if (phase == Phase::kGate) {
+    const int gate_ms = std::max(1, static_cast<int>(calibration.gate_seconds * 1000 * 0.8));
+    plan.delay_ms = std::uniform_int_distribution<int>(0, gate_ms)(random);
+  } else if (phase == Phase::kRun) {
+    plan.delay_ms =
+        std::uniform_int_distribution<int>(0, static_cast<int>(kEngineSeconds * 1000 * 0.8))(random);
+  } else {
+    plan.call = std::uniform_int_distribution<long>(1, calibration.calls.at(phase))(random);
+    plan.after = std::uniform_int_distribution<int>(0, 1)(random) == 1;
+  }
+  return plan;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// Where the kill actually landed: the shim names the file it killed at; for
+// a timer, the supervisor's own lines say how far it got.
+std::string phase_hit(const std::vector<ShimCall>& trace, const std::string& err) {
+  for (const auto& call : trace) {
+    if (!call.kill) continue;
+    const auto phase = phase_of_file(call.file);
+    return phase ? name_of(*phase) : "shim kill at " + call.file;
+  }
+  if (!contains(err, "checking ")) return "before the gate";
+  if (!contains(err, "integrity check ok")) return name_of(Phase::kGate);
+  if (!contains(err, "engine started, pid")) return name_of(Phase::kPreBackup);
+  if (!contains(err, "engine exited") && !contains(err, "engine killed")) {
+    return name_of(Phase::kRun);
+  }
+  return "post-session";
+}
+
+class SupervisorTorture {
+ public:
+  SupervisorTorture() : auditor_(f_.dir / "backups", "live.db") {
+    test::make_db(f_.db(), kDbRows);
+    f_.configure({"--interval-ms", "5", "--seconds", std::to_string(kEngineSeconds)});
+    seed_old_backups();
+  }
+
+  test::RunFixture& fixture() { return f_; }
+  BackupAuditor& auditor() { return auditor_; }
+  fs::path trace() const { return f_.dir / "kill-at.trace"; }
+
+  // One clean run with the shim counting: how long the gate takes, and how
+  // many calls each shim phase makes.
+  Calibration calibrate() {
+    fs::remove(trace());
+    const auto result = test::run_command(shim_argv(kAllShimPatterns, 0, false), f_.dir.path());
+    INFO("calibration run stderr:\n", result.err);
+    REQUIRE(result.exit_code == 0);
+    Calibration calibration;
+    calibration.gate_seconds =
+        f_.latest_summary()["db_health"]["integrity_check_seconds"].get<double>();
+    for (const auto& call : read_trace(trace())) {
+      if (const auto phase = phase_of_file(call.file)) ++calibration.calls[*phase];
+    }
+    for (const auto phase : {Phase::kPreBackup, Phase::kPostBackup, Phase::kSummary}) {
+      REQUIRE_MESSAGE(calibration.calls[phase] > 0, "the shim saw no call of ", name_of(phase));
+    }
+    return calibration;
+  }
+
+  // Starts the supervisor for `plan` and kills it; returns how it ended.
+  test::CommandResult run_and_kill(const KillPlan& plan, int& supervisor_pid) {
+    fs::remove(f_.marker());
+    fs::remove(trace());
+    const auto pattern = shim_pattern(plan.phase);
+    test::ChildProcess run(pattern.empty() ? f_.run_argv() : shim_argv(pattern, plan.call, plan.after),
+                           test::ChildProcess::Options{f_.dir.path()});
+    supervisor_pid = run.pid();
+    if (plan.phase == Phase::kGate) {
+      REQUIRE(test::wait_until([&] { return contains(run.err_so_far(), "checking "); }, 60));
+    } else if (plan.phase == Phase::kRun) {
+      REQUIRE(test::wait_until([&] { return fs::exists(f_.marker()); }, 60));
+    }
+    if (pattern.empty()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(plan.delay_ms));
+      run.send(SIGKILL);
+    }
+    const auto ended = run.wait_for(120);
+    REQUIRE_MESSAGE(ended.has_value(), "the supervisor did not end");
+    return *ended;
+  }
+
+ private:
+  std::vector<std::string> shim_argv(const std::string& pattern, long call, bool after) const {
+    std::vector<std::string> argv{"/usr/bin/env",
+                                  std::string("LD_PRELOAD=") + ES_KILL_AT_SHIM,
+                                  "ES_KILL_AT_EXE=" + fs::canonical(test::supervisor_binary()).string(),
+                                  "ES_KILL_AT_MATCH=" + pattern,
+                                  "ES_KILL_AT_CALL=" + std::to_string(call),
+                                  std::string("ES_KILL_AT_WHEN=") + (after ? "after" : "before"),
+                                  "ES_KILL_AT_TRACE=" + trace().string()};
+    const auto run = f_.run_argv();
+    argv.insert(argv.end(), run.begin(), run.end());
+    return argv;
+  }
+
+  // Five old backups of each kind, as a long-used DB has: every backup the
+  // runs take then deletes one by retention, so each run makes the same calls.
+  void seed_old_backups() {
+    const BackupStore store(f_.db(), f_.dir / "backups");
+    const auto old = Clock::time_point(std::chrono::sys_days(std::chrono::year(2020) / 1 / 1));
+    const auto first = store.take(BackupKind::kManual, 1, old);
+    REQUIRE(first.has_value());
+    for (const auto kind : {BackupKind::kPreSession, BackupKind::kPostSession}) {
+      for (int k = 0; k < 5; ++k) {
+        const BackupName name{kind, old + std::chrono::seconds(k), 1};
+        fs::copy_file(first->file.path, f_.dir / "backups" / format_backup_name("live.db", name));
+      }
+    }
+    fs::remove(first->file.path);
+  }
+
+  test::RunFixture f_;
+  BackupAuditor auditor_;
+};
+
+}  // namespace
+
+TEST_CASE(kSupervisorKilled) {
+  const auto& mode = torture_mode();
+  const auto seeds = mode.seeds(salt_of(kSupervisorKilled), 10, 50);
+  SupervisorTorture torture;
+  auto& f = torture.fixture();
+  const auto calibration = torture.calibrate();
+  MESSAGE("calibration: gate ", calibration.gate_seconds, " s; shim calls: pre-backup ",
+          calibration.calls.at(Phase::kPreBackup), ", post-backup ",
+          calibration.calls.at(Phase::kPostBackup), ", summary ",
+          calibration.calls.at(Phase::kSummary));
+  std::map<std::string, int> hits;
+
+  for (std::size_t i = 0; i < seeds.size(); ++i) {
+    const auto seed = seeds[i];
+    const auto plan = draw_plan(phase_of_iteration(i, seed), seed, calibration);
+    INFO("iteration ", i, " of ", seeds.size(), ", seed ", seed, ", ", plan.describe(), "; ",
+         reproduce_line(kSupervisorKilled, seed));
+
+    int supervisor_pid = 0;
+    const auto killed = torture.run_and_kill(plan, supervisor_pid);
+    const auto trace = read_trace(torture.trace());
+    const auto hit = phase_hit(trace, killed.err);
+    ++hits[hit];
+    INFO("the kill landed in: ", hit, "\nkilled supervisor's stderr:\n", killed.err);
+    CHECK_MESSAGE(killed.signal == SIGKILL, "the supervisor was not killed: it exited ",
+                  killed.exit_code);
+
+    // No engine is left: PR_SET_PDEATHSIG took it with the supervisor.
+    CHECK(engine_gone(f, 3));
+    // Nothing under a backup name is partial.
+    const auto backups = torture.auditor().audit();
+    INFO("other files in the backup folder: ", join_lines(backups.others));
+    CHECK_MESSAGE(backups.failures.empty(), "backups that do not verify:\n",
+                  join_lines(backups.failures));
+    CHECK(backups.verified >= 5);
+    // The summary and the history parse.
+    const auto latest = latest_summary_problem(f.dir / "logs");
+    CHECK_MESSAGE(!latest, latest.value_or(""));
+    const auto history = audit_history(f.db());
+    CHECK_MESSAGE(history.problems.empty(), join_lines(history.problems));
+    const auto lost = run_of_supervisor(history.loaded, supervisor_pid);
+    if (lost) CHECK_MESSAGE(lost->running(), "the killed run is already closed: ", lost->outcome);
+
+    // The next run records the lost run and ends clean.
+    fs::remove(f.marker());
+    const auto next = f.run();
+    INFO("next run's stderr:\n", next.err);
+    CHECK(next.exit_code == 0);
+    CHECK(f.latest_summary()["outcome"] == "clean");
+    const auto after = audit_history(f.db());
+    CHECK_MESSAGE(after.problems.empty(), join_lines(after.problems));
+    if (lost) {
+      const auto closed = run_of_supervisor(after.loaded, supervisor_pid);
+      REQUIRE(closed.has_value());
+      CHECK(closed->outcome == "unclean");
+      CHECK(closed->halt_reason == "supervisor_lost");
+      CHECK(contains(next.err, "did not finish: its supervisor was lost"));
+      const auto lost_summary = f.dir / "logs" / ("session-" + lost->run_id + ".json");
+      CHECK_MESSAGE(nlohmann::json::accept(test::read_file(lost_summary)),
+                    "the lost run's summary does not parse: ", lost_summary.string());
+    }
+  }
+
+  std::string tally;
+  for (const auto& [phase, count] : hits) tally += " " + phase + ": " + std::to_string(count) + ";";
+  MESSAGE("supervisor killed ", seeds.size(), " times; landed in", tally);
+  if (!mode.only_seed) {
+    for (const auto phase : kPhases) {
+      CHECK_MESSAGE(hits[name_of(phase)] > 0, "no kill landed in the ", name_of(phase),
+                    "; landed in", tally);
+    }
+  }
+}

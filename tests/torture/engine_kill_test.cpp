@@ -103,10 +103,12 @@ TEST_CASE(kEngineKilled) {
   // The last kill's "next run starts", all the way to a clean end.
   fs::remove(f.marker());
   f.configure({"--interval-ms", "0", "--seconds", "0.2"});
-  const auto next = f.run();
-  INFO("final run stderr:\n", next.err);
-  CHECK(next.exit_code == 0);
-  CHECK(f.latest_summary()["outcome"] == "clean");
+  {
+    const auto next = f.run();
+    INFO("final run stderr:\n", next.err);
+    CHECK(next.exit_code == 0);
+    CHECK(f.latest_summary()["outcome"] == "clean");
+  }
   MESSAGE("engine killed ", seeds.size(), " times; ", with_commits, " kills came after commits (",
           committed_total, " reported commits checked)");
   // Most kills must land while the engine writes, or the test proves little.

@@ -69,6 +69,8 @@ TEST_CASE(kEngineKilled) {
     CHECK(summary["halt_reason"] == "signal:SIGKILL");
     CHECK(summary["engine"]["signal"] == "SIGKILL");
     CHECK(summary["engine"]["pid"] == engine);
+    CHECK(summary["db_health"]["post_session_integrity"] == "ok");
+    CHECK(summary["db_health"]["post_session_backup"].is_null());
     const auto history = audit_history(f.db());
     CHECK_MESSAGE(history.problems.empty(), join_lines(history.problems));
     REQUIRE(!history.loaded.runs.empty());

@@ -80,17 +80,13 @@ constexpr int kDbRows = 50'000;
 // The engine's own run, in every phase but the run: short, so the suite
 // stays fast and the post-session steps come soon.
 constexpr double kEngineSeconds = 0.4;
-// In the run phase the engine runs until stopped and prints its first commit
-// only: after that it is silent, so no SIGPIPE from the dead supervisor's
-// pipe can end it, and only PR_SET_PDEATHSIG can. A timer hits it within
-// kRunKillWindowMs of its start.
+// In the run phase the engine runs until stopped, and a timer hits it within
+// kRunKillWindowMs of its start. Every other time it is a quiet engine: it
+// prints its first commit only and then sleeps, so no SIGPIPE from the dead
+// supervisor's pipe can end it, and only PR_SET_PDEATHSIG can. In between it
+// is a busy engine, writing back to back, so its death comes mid-write.
 constexpr const char* kQuietIntervalMs = "10000";
 constexpr int kRunKillWindowMs = 800;
-
-std::vector<std::string> engine_args(Phase phase) {
-  if (phase == Phase::kRun) return {"--interval-ms", kQuietIntervalMs};
-  return {"--interval-ms", "5", "--seconds", std::to_string(kEngineSeconds)};
-}
 
 constexpr double kGateShare = 0.7;
 
@@ -122,11 +118,16 @@ std::vector<ShimCall> read_trace(const fs::path& trace) {
 
 struct KillPlan {
   Phase phase = Phase::kGate;
+  bool quiet_engine = false;  // run phase: see kQuietIntervalMs
   int delay_ms = 0;   // timer phases: after the phase began
   long call = 0;      // shim phases: the Nth matching call
   bool after = false; // shim phases: kill after the call instead of before
 
   std::string describe() const {
+    if (phase == Phase::kRun) {
+      return "phase run, " + std::to_string(delay_ms) + " ms into it, " +
+             (quiet_engine ? "quiet" : "busy") + " engine";
+    }
     if (shim_pattern(phase).empty()) {
       return "phase " + name_of(phase) + ", " + std::to_string(delay_ms) + " ms into it";
     }
@@ -144,26 +145,29 @@ struct Calibration {
   std::map<Phase, long> calls;  // shim-matched calls per phase in one clean run
 };
 
-// The phase of iteration `index`: round-robin, so that every five iterations
-// cover every phase. ES_TORTURE_ONLY gives a seed, not an index: the index is
-// found again from the base seed, as the reproduce line passes both.
-Phase phase_of_iteration(std::size_t index, std::uint64_t seed) {
+// The index that picks an iteration's phase. ES_TORTURE_ONLY gives a seed,
+// not an index: the index is found again from the base seed, as the
+// reproduce line passes both.
+std::size_t plan_index(std::size_t iteration, std::uint64_t seed) {
   const auto& mode = torture_mode();
-  if (mode.only_seed) {
-    for (int i = 0; i < 10'000; ++i) {
-      if (mode.iteration_seed(salt_of(kSupervisorKilled), i) == seed) {
-        return kPhases[static_cast<std::size_t>(i) % kPhases.size()];
-      }
+  if (!mode.only_seed) return iteration;
+  for (int i = 0; i < 10'000; ++i) {
+    if (mode.iteration_seed(salt_of(kSupervisorKilled), i) == seed) {
+      return static_cast<std::size_t>(i);
     }
-    return kPhases[seed % kPhases.size()];
   }
-  return kPhases[index % kPhases.size()];
+  return static_cast<std::size_t>(seed % 10'000);
 }
 
-KillPlan draw_plan(Phase phase, std::uint64_t seed, const Calibration& calibration) {
+// Phases round-robin, so that every five iterations cover all of them, and
+// the run phase alternates between a quiet and a busy engine; the moment
+// inside the phase is random.
+KillPlan draw_plan(std::size_t index, std::uint64_t seed, const Calibration& calibration) {
   std::mt19937_64 random(seed);
   KillPlan plan;
-  plan.phase = phase;
+  plan.phase = kPhases[index % kPhases.size()];
+  plan.quiet_engine = (index / kPhases.size()) % 2 == 0;
+  const auto phase = plan.phase;
   if (phase == Phase::kGate) {
     const int gate_ms = std::max(1, static_cast<int>(calibration.gate_seconds * 1000 * kGateShare));
     plan.delay_ms = std::uniform_int_distribution<int>(0, gate_ms)(random);
@@ -201,12 +205,18 @@ class SupervisorTorture {
  public:
   SupervisorTorture() : auditor_(f_.dir / "backups", "live.db") {
     test::make_db(f_.db(), kDbRows);
-    configure_for(Phase::kSummary);
+    configure_for(KillPlan{});
     seed_old_backups();
   }
 
   test::RunFixture& fixture() { return f_; }
-  void configure_for(Phase phase) { f_.configure(engine_args(phase)); }
+  void configure_for(const KillPlan& plan) {
+    if (plan.phase != Phase::kRun) {
+      f_.configure({"--interval-ms", "5", "--seconds", std::to_string(kEngineSeconds)});
+    } else {
+      f_.configure({"--interval-ms", plan.quiet_engine ? kQuietIntervalMs : "0"});
+    }
+  }
   BackupAuditor& auditor() { return auditor_; }
   fs::path trace() const { return f_.dir / "kill-at.trace"; }
 
@@ -238,7 +248,7 @@ class SupervisorTorture {
   // Starts the supervisor for `plan` and kills it; returns how it ended.
   Killed run_and_kill(const KillPlan& plan) {
     Killed killed;
-    configure_for(plan.phase);
+    configure_for(plan);
     fs::remove(f_.marker());
     fs::remove(trace());
     const auto pattern = shim_pattern(plan.phase);
@@ -313,7 +323,7 @@ TEST_CASE(kSupervisorKilled) {
 
   for (std::size_t i = 0; i < seeds.size(); ++i) {
     const auto seed = seeds[i];
-    const auto plan = draw_plan(phase_of_iteration(i, seed), seed, calibration);
+    const auto plan = draw_plan(plan_index(i, seed), seed, calibration);
     INFO("iteration ", i, " of ", seeds.size(), ", seed ", seed, ", ", plan.describe(), "; ",
          reproduce_line(kSupervisorKilled, seed));
 
@@ -327,7 +337,8 @@ TEST_CASE(kSupervisorKilled) {
                   killed.ended.exit_code);
 
     // No engine is left: PR_SET_PDEATHSIG took it with the supervisor. In the
-    // run phase it was alive and would have run on by itself.
+    // run phase it was alive, and a quiet engine would have run on by itself.
+    // (Its DB is checked by the next run's gate.)
     if (hit == name_of(Phase::kRun)) CHECK(killed.engine_alive_at_kill);
     CHECK(engine_gone(f, 3));
     // Nothing under a backup name is partial.
@@ -346,7 +357,7 @@ TEST_CASE(kSupervisorKilled) {
     if (lost) CHECK_MESSAGE(lost->running(), "the killed run is already closed: ", lost->outcome);
 
     // The next run records the lost run and ends clean.
-    torture.configure_for(Phase::kSummary);
+    torture.configure_for(KillPlan{});
     fs::remove(f.marker());
     const auto next = f.run();
     INFO("next run's stderr:\n", next.err);

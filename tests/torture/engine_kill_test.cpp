@@ -2,9 +2,8 @@
 // writes. The demo engine commits back to back and prints "committed txn <id>"
 // only after COMMIT returned; the supervisor logs every line it passes on.
 
-#include <signal.h>
-
 #include <doctest/doctest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <random>

@@ -115,14 +115,15 @@ void fd_path(int fd, char* out, std::size_t size) {
 void append_trace(const char* prefix, long number, const char* call, const char* path) {
   if (g_settings.trace[0] == '\0') return;
   char line[PATH_MAX + 128];
-  const int size = std::snprintf(line, sizeof line, "%s%ld %s %s\n", prefix, number, call,
-                                 base_name(path));
+  const int size =
+      std::snprintf(line, sizeof line, "%s%ld %s %s\n", prefix, number, call, base_name(path));
   const int fd = open(g_settings.trace, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return;
   if (size > 0) {
     [[maybe_unused]] const ssize_t written =
-        write(fd, line, static_cast<std::size_t>(size) < sizeof line ? static_cast<std::size_t>(size)
-                                                                     : sizeof line - 1);
+        write(fd, line,
+              static_cast<std::size_t>(size) < sizeof line ? static_cast<std::size_t>(size)
+                                                           : sizeof line - 1);
   }
   close(fd);
 }
@@ -204,8 +205,7 @@ int renameat(int from_dir, const char* from, int to_dir, const char* to) {
 }
 
 int renameat2(int from_dir, const char* from, int to_dir, const char* to, unsigned flags) {
-  static const auto next =
-      real<int (*)(int, const char*, int, const char*, unsigned)>("renameat2");
+  static const auto next = real<int (*)(int, const char*, int, const char*, unsigned)>("renameat2");
   const long number = count_pair("renameat2", from, to);
   return finish(number, "renameat2", to, next(from_dir, from, to_dir, to, flags));
 }

@@ -41,7 +41,8 @@ BackupAudit BackupAuditor::audit() {
     }
     const Identity identity{info.st_ino, static_cast<std::uintmax_t>(info.st_size),
                             info.st_mtim.tv_sec * 1'000'000'000LL + info.st_mtim.tv_nsec};
-    if (const auto known = verified_.find(name); known != verified_.end() && known->second == identity) {
+    if (const auto known = verified_.find(name);
+        known != verified_.end() && known->second == identity) {
       ++audit.verified;
       continue;
     }

@@ -26,9 +26,9 @@ std::string reproduce_line(const std::string& test_name, std::uint64_t iteration
 bool engine_gone(const test::RunFixture& fixture, double seconds);
 
 struct BackupAudit {
-  int verified = 0;                    // files under a backup name that verify
-  std::vector<std::string> failures;   // "<name>: <why>" for those that do not
-  std::vector<std::string> others;     // anything else in the folder (temporaries)
+  int verified = 0;                   // files under a backup name that verify
+  std::vector<std::string> failures;  // "<name>: <why>" for those that do not
+  std::vector<std::string> others;    // anything else in the folder (temporaries)
 };
 
 // Runs a full integrity_check on every regular file in the backup folder

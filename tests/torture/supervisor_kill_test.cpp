@@ -8,20 +8,19 @@
 // hit by kill_at_shim, preloaded into the supervisor, at a random one of the
 // fsync/rename/link/unlink calls on their files (counted in a calibration run).
 
-#include <signal.h>
-
 #include <doctest/doctest.h>
+#include <signal.h>
 
 #include <array>
 #include <chrono>
 #include <map>
 #include <random>
-#include <sstream>
 #include <thread>
 
 #include "common/backup_store.hpp"
 #include "common/integrity_check.hpp"
 #include "support/run_fixture.hpp"
+#include "torture/kill_at.hpp"
 #include "torture/kill_invariants.hpp"
 #include "torture/torture_mode.hpp"
 
@@ -42,11 +41,16 @@ constexpr std::array kPhases{Phase::kGate, Phase::kPreBackup, Phase::kRun, Phase
 
 std::string name_of(Phase phase) {
   switch (phase) {
-    case Phase::kGate: return "gate";
-    case Phase::kPreBackup: return "pre-backup";
-    case Phase::kRun: return "run";
-    case Phase::kPostBackup: return "post-backup";
-    case Phase::kSummary: return "summary";
+    case Phase::kGate:
+      return "gate";
+    case Phase::kPreBackup:
+      return "pre-backup";
+    case Phase::kRun:
+      return "run";
+    case Phase::kPostBackup:
+      return "post-backup";
+    case Phase::kSummary:
+      return "summary";
   }
   return "?";
 }
@@ -55,10 +59,14 @@ std::string name_of(Phase phase) {
 // phases a timer hits.
 std::string shim_pattern(Phase phase) {
   switch (phase) {
-    case Phase::kPreBackup: return ".bak.";
-    case Phase::kPostBackup: return ".post.";
-    case Phase::kSummary: return "latest.json|session-";
-    default: return "";
+    case Phase::kPreBackup:
+      return ".bak.";
+    case Phase::kPostBackup:
+      return ".post.";
+    case Phase::kSummary:
+      return "latest.json|session-";
+    default:
+      return "";
   }
 }
 
@@ -90,38 +98,12 @@ constexpr int kRunKillWindowMs = 800;
 
 constexpr double kGateShare = 0.7;
 
-struct ShimCall {
-  long number = 0;
-  std::string call, file;
-  bool kill = false;
-};
-
-std::vector<ShimCall> read_trace(const fs::path& trace) {
-  std::vector<ShimCall> calls;
-  std::istringstream in(test::read_file(trace));
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream words(line);
-    ShimCall call;
-    std::string first;
-    words >> first;
-    if (first == "kill") {
-      call.kill = true;
-      words >> first;
-    }
-    call.number = std::stol(first);
-    words >> call.call >> call.file;
-    calls.push_back(call);
-  }
-  return calls;
-}
-
 struct KillPlan {
   Phase phase = Phase::kGate;
   bool quiet_engine = false;  // run phase: see kQuietIntervalMs
-  int delay_ms = 0;   // timer phases: after the phase began
-  long call = 0;      // shim phases: the Nth matching call
-  bool after = false; // shim phases: kill after the call instead of before
+  int delay_ms = 0;           // timer phases: after the phase began
+  long call = 0;              // shim phases: the Nth matching call
+  bool after = false;         // shim phases: kill after the call instead of before
 
   std::string describe() const {
     if (phase == Phase::kRun) {
@@ -187,10 +169,9 @@ bool contains(const std::string& text, const std::string& part) {
 // Where the kill actually landed: the shim names the file it killed at; for
 // a timer, the supervisor's own lines say how far it got.
 std::string phase_hit(const std::vector<ShimCall>& trace, const std::string& err) {
-  for (const auto& call : trace) {
-    if (!call.kill) continue;
-    const auto phase = phase_of_file(call.file);
-    return phase ? name_of(*phase) : "shim kill at " + call.file;
+  if (const auto* call = kill_call(trace)) {
+    const auto phase = phase_of_file(call->file);
+    return phase ? name_of(*phase) : "shim kill at " + call->file;
   }
   if (!contains(err, "checking ")) return "before the gate";
   if (!contains(err, "integrity check ok")) return name_of(Phase::kGate);
@@ -224,7 +205,8 @@ class SupervisorTorture {
   // many calls each shim phase makes.
   Calibration calibrate() {
     fs::remove(trace());
-    const auto result = test::run_command(shim_argv(kAllShimPatterns, 0, false), f_.dir.path());
+    const auto result = test::run_command(
+        with_kill_at({kAllShimPatterns, 0, false, trace()}, f_.run_argv()), f_.dir.path());
     INFO("calibration run stderr:\n", result.err);
     REQUIRE(result.exit_code == 0);
     Calibration calibration;
@@ -252,8 +234,10 @@ class SupervisorTorture {
     fs::remove(f_.marker());
     fs::remove(trace());
     const auto pattern = shim_pattern(plan.phase);
-    test::ChildProcess run(pattern.empty() ? f_.run_argv() : shim_argv(pattern, plan.call, plan.after),
-                           test::ChildProcess::Options{f_.dir.path()});
+    test::ChildProcess run(
+        pattern.empty() ? f_.run_argv()
+                        : with_kill_at({pattern, plan.call, plan.after, trace()}, f_.run_argv()),
+        test::ChildProcess::Options{f_.dir.path()});
     killed.supervisor_pid = run.pid();
     if (plan.phase == Phase::kGate) {
       REQUIRE(test::wait_until([&] { return contains(run.err_so_far(), "checking "); }, 60));
@@ -273,19 +257,6 @@ class SupervisorTorture {
   }
 
  private:
-  std::vector<std::string> shim_argv(const std::string& pattern, long call, bool after) const {
-    std::vector<std::string> argv{"/usr/bin/env",
-                                  std::string("LD_PRELOAD=") + ES_KILL_AT_SHIM,
-                                  "ES_KILL_AT_EXE=" + fs::canonical(test::supervisor_binary()).string(),
-                                  "ES_KILL_AT_MATCH=" + pattern,
-                                  "ES_KILL_AT_CALL=" + std::to_string(call),
-                                  std::string("ES_KILL_AT_WHEN=") + (after ? "after" : "before"),
-                                  "ES_KILL_AT_TRACE=" + trace().string()};
-    const auto run = f_.run_argv();
-    argv.insert(argv.end(), run.begin(), run.end());
-    return argv;
-  }
-
   // Five old backups of each kind, as a long-used DB has: every backup the
   // runs take then deletes one by retention, so each run makes the same calls.
   void seed_old_backups() {

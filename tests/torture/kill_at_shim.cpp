@@ -21,8 +21,9 @@
 //
 // This is the fault injector STYLE.md allows (a fault the OS cannot produce on
 // demand); the production code has no test branch for it. Calls from any
-// thread are counted in one sequence. Only async-signal-safe libc functions
-// are used around the real call, so it is safe wherever the call is.
+// thread are counted in one atomic sequence. Around the real call it neither
+// allocates nor takes a lock (fixed buffers; readlink, snprintf, open, write,
+// close), so it is safe on any thread and after fork.
 
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

@@ -3,10 +3,12 @@
 // the post-backup, the summary write.
 //
 // The gate and the run last long enough to be hit by a timer: the DB is big
-// enough for integrity_check to take a while, and the engine runs for a
-// fraction of a second. The pre-backup, the post-backup and the summary are
-// hit by kill_at_shim, preloaded into the supervisor, at a random one of the
+// enough for integrity_check to take a while, and in the run phase the engine
+// runs until stopped. The pre-backup, the post-backup and the summary are hit
+// by kill_at_shim, preloaded into the supervisor, at a random one of the
 // fsync/rename/link/unlink calls on their files (counted in a calibration run).
+// Where each kill actually landed is worked out afterwards and tallied; every
+// phase must be hit.
 
 #include <doctest/doctest.h>
 #include <signal.h>
@@ -18,7 +20,6 @@
 #include <thread>
 
 #include "common/backup_store.hpp"
-#include "common/integrity_check.hpp"
 #include "support/run_fixture.hpp"
 #include "torture/kill_at.hpp"
 #include "torture/kill_invariants.hpp"

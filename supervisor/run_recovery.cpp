@@ -57,10 +57,10 @@ int recover_lost_runs(const SessionLock& lock, const RunHistory& history, const 
     run.outcome = "unclean";
     run.halt_reason = "supervisor_lost";
     run.ended_at = ended_at;
-    if (auto appended = history.append(run_finished_event(run)); !appended) {
-      spdlog::error("could not record lost run {} in the history: {}", run.run_id,
-                    appended.error().message);
-    }
+    // The summary first, the history line last, as a run itself does: this
+    // supervisor may be killed too, and a run still `running` is recovered
+    // again at the next start, while a closed one would stay without a
+    // summary for good.
     std::string summary_note;
     const fs::path summary_file = run.summary_path.empty()
                                       ? summary_path(config.summary_dir, run.run_id)
@@ -70,6 +70,10 @@ int recover_lost_runs(const SessionLock& lock, const RunHistory& history, const 
       auto written = write_summary(summary_file.parent_path(), lost_run_summary(run, ended_at));
       summary_note = written ? "; its summary was written to " + written->string()
                              : "; its summary could not be written: " + written.error().message;
+    }
+    if (auto appended = history.append(run_finished_event(run)); !appended) {
+      spdlog::error("could not record lost run {} in the history: {}", run.run_id,
+                    appended.error().message);
     }
     spdlog::warn(
         "previous run {} (started {}) did not finish: its supervisor was lost (killed, power cut, "

@@ -165,6 +165,22 @@ TEST_CASE("retention: a backup just written with an older stamp than the rest is
   CHECK(fs::exists(old->file.path));
 }
 
+TEST_CASE("retention: a name stamped beyond what the clock can hold is not a backup: never deleted, never counted") {
+  test::TempDir dir;
+  test::make_db(dir / "live.db");
+  // Year 9999 once overflowed to a time in the past: retention then kept an
+  // older backup and deleted this one, the newest by its name.
+  test::write_file(dir / "live.db.manual.99991021T170853Z", "someone's file");
+  const BackupStore store(dir / "live.db", dir.path());
+  const auto now = Clock::now();
+  REQUIRE(store.take(BackupKind::kManual, 1, now).has_value());
+  auto newest = store.take(BackupKind::kManual, 1, now + std::chrono::seconds(1));
+  REQUIRE(newest.has_value());
+  CHECK(test::read_file(dir / "live.db.manual.99991021T170853Z") == "someone's file");
+  REQUIRE(store.list().size() == 1);
+  CHECK(store.list()[0].path == newest->file.path);
+}
+
 TEST_CASE("backup: a missing or unusable backup folder gives a clear error and no partial file") {
   test::TempDir dir;
   test::make_db(dir / "live.db");

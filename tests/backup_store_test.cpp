@@ -287,3 +287,42 @@ TEST_CASE("backup: too little free space fails fast with a clear message and no 
         std::string::npos);
   CHECK(empty_after);
 }
+
+TEST_CASE("backup: a copy that fills the disk leaves no -journal behind and says to free space") {
+  test::TempDir dir;
+  test::make_db(dir / "live.db", 12000);  // about 3 MB
+  const auto tiny = dir / "tiny";
+  fs::create_directory(tiny);
+  const auto mounted =
+      test::run_command({"/bin/mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", tiny.string()});
+  if (mounted.exit_code != 0) {
+    WARN_MESSAGE(false, "SKIPPED: cannot mount a 1 MiB tmpfs here: " << mounted.err);
+    return;
+  }
+  // copy_database has no preflight: the copy itself runs into ENOSPC.
+  const auto target = tiny / "copy.tmp";
+  test::write_file(target, "");
+  auto copied = copy_database(dir / "live.db", target);
+  fs::remove(target);
+  const bool empty_after = fs::is_empty(tiny);
+  test::run_command({"/bin/umount", tiny.string()});
+  REQUIRE_FALSE(copied.has_value());
+  CHECK(copied.error().message.find("SQLITE_FULL") != std::string::npos);
+  CHECK(copied.error().message.find("The disk that holds " + tiny.string() +
+                                    " is full: free some space there first") != std::string::npos);
+  CHECK(empty_after);  // SQLite kept its hot -journal here before
+}
+
+TEST_CASE("backup: a -journal already beside the copy's target is not ours: the copy refuses and leaves it") {
+  test::TempDir dir;
+  test::make_db(dir / "live.db");
+  const auto target = dir / "copy.tmp";
+  test::write_file(target, "");
+  test::write_file(dir / "copy.tmp-journal", "someone's journal");
+  auto copied = copy_database(dir / "live.db", target);
+  REQUIRE_FALSE(copied.has_value());
+  CHECK(copied.error().message.find((dir / "copy.tmp-journal").string() +
+                                    " already exists and is not ours") != std::string::npos);
+  CHECK(test::read_file(dir / "copy.tmp-journal") == "someone's journal");
+  CHECK(test::read_file(target).empty());
+}

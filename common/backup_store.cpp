@@ -147,7 +147,8 @@ Result<void> copy_pages(const fs::path& source, const fs::path& target,
   }
   // The pages arrive verbatim, WAL flag included; a rollback-journal copy
   // stands alone, with no -wal/-shm beside it.
-  auto switched = to->execute("PRAGMA journal_mode=DELETE", "switching the copy to rollback journal");
+  auto switched =
+      to->execute("PRAGMA journal_mode=DELETE", "switching the copy to rollback journal");
   if (!switched) {
     switched.error().message += next_step(sqlite3_errcode(to->get()), target);
   }

@@ -44,7 +44,9 @@ std::optional<OracleName> oracle_parse(std::string_view file_name, std::string_v
   }
   // [0-9], never \d: only ASCII digits count.
   static const std::regex kRest(
-      R"(\.(bak|post|manual)\.(([0-9]{4})([0-9]{2})([0-9]{2})T([0-9]{2})([0-9]{2})([0-9]{2})Z)(-([1-9][0-9]{0,5}))?)");
+      R"(\.(bak|post|manual)\.)"                                             // .kind.
+      R"((([0-9]{4})([0-9]{2})([0-9]{2})T([0-9]{2})([0-9]{2})([0-9]{2})Z))"  // stamp
+      R"((-([1-9][0-9]{0,5}))?)");                                           // -N
   const std::string rest(file_name.substr(db_file_name.size()));
   std::smatch match;
   if (!std::regex_match(rest, match, kRest)) return std::nullopt;

@@ -23,7 +23,6 @@
 
 #include "common/backup_store.hpp"
 #include "common/integrity_check.hpp"
-#include "common/sqlite_db.hpp"
 #include "support/run_fixture.hpp"
 #include "torture/backup_name_oracle.hpp"
 #include "torture/backup_torture_support.hpp"
@@ -54,32 +53,11 @@ std::uintmax_t db_bytes(const fs::path& db) {
   return fs::file_size(db) + (ec ? 0 : size);
 }
 
-std::string sessions_ended_at(const fs::path& db) {
-  auto conn = SqliteDb::open_read_only(db);
-  REQUIRE(conn.has_value());
-  auto statement = SqliteStatement::prepare(
-      *conn, "SELECT coalesce(ended_at, '') FROM sessions ORDER BY id DESC LIMIT 1");
-  REQUIRE(statement.has_value());
-  REQUIRE(statement->step() == SQLITE_ROW);
-  return statement->column_text(0);
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 // The next step, however the sentence starts.
 bool says_free_some_space(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return contains(text, "free some space");
-}
-
-bool has_warning(const nlohmann::json& health, const std::string& text) {
-  for (const auto& warning : health["warnings"]) {
-    if (warning.get<std::string>() == text) return true;
-  }
-  return false;
 }
 
 // Backups of every kind with old stamps, real ones taken from the DB while
@@ -105,28 +83,8 @@ void seed_old_backups(const fs::path& db, const fs::path& folder, int retention_
   }
 }
 
-// The old backups of `kind` that retention at `keep` deletes once a newer
-// one is written: all but the newest keep - 1. Decided with the oracle.
-std::set<std::string> retention_victims(const FolderState& folder, const std::string& kind,
-                                        int keep) {
-  std::vector<std::pair<OracleName, std::string>> of_kind;
-  for (const auto& [name, state] : folder) {
-    if (state.type != EntryType::kFile) continue;
-    if (auto parsed = oracle_parse(name, "live.db"); parsed && parsed->kind == kind) {
-      of_kind.emplace_back(*parsed, name);
-    }
-  }
-  std::sort(of_kind.begin(), of_kind.end(),
-            [](const auto& a, const auto& b) { return a.first.newer_than(b.first); });
-  std::set<std::string> victims;
-  for (std::size_t i = static_cast<std::size_t>(keep - 1); i < of_kind.size(); ++i) {
-    victims.insert(of_kind[i].second);
-  }
-  return victims;
-}
-
 void run_disk_full(FullWhen when, const std::string& test_name) {
-  for (const auto seed : torture_mode().seeds(salt_of(test_name), 2, 30)) {
+  for (const auto seed : torture_mode().seeds(salt_of(test_name), 3, 30)) {
     INFO(how_to_reproduce(test_name, seed));
     std::mt19937_64 random(seed);
     const int retention_count = std::uniform_int_distribution<int>(1, 3)(random);
@@ -175,12 +133,14 @@ void run_disk_full(FullWhen when, const std::string& test_name) {
       // The second writer leaves less than a copy needs, from nothing to
       // most of it: the copy gets part way, then the disk is full.
       leave = std::uniform_int_distribution<std::uintmax_t>(0, size * 9 / 10)(random);
-      filler = DiskFiller::start({backups, tiny / "second-writer.bin",
-                                  {when == FullWhen::kDuringPreCopy ? ".bak." : ".post."}, leave},
+      filler = DiskFiller::start({backups,
+                                  tiny / "second-writer.bin",
+                                  {when == FullWhen::kDuringPreCopy ? ".bak." : ".post."},
+                                  leave},
                                  why_not);
       if (!filler) {
-        WARN_MESSAGE(false, "SKIPPED: no fanotify permission events to fill the disk mid-copy: "
-                                << why_not);
+        WARN_MESSAGE(
+            false, "SKIPPED: no fanotify permission events to fill the disk mid-copy: " << why_not);
         return;
       }
     }
@@ -223,7 +183,8 @@ void run_disk_full(FullWhen when, const std::string& test_name) {
       for (const auto& [path, state] : disk_before) {
         if (path.rfind("backups/", 0) == 0) before_backups[path.substr(8)] = state;
       }
-      for (const auto& name : retention_victims(before_backups, "bak", retention_count)) {
+      for (const auto& name :
+           retention_victims(before_backups, "live.db", "bak", retention_count)) {
         deleted_by_retention.insert("backups/" + name);
       }
     } else {

@@ -51,7 +51,8 @@ bool covered_by(const std::string& relative, const std::set<std::string>& roots)
 
 std::string describe(const EntryState& state) {
   std::string text = to_string(state.type);
-  if (state.type == EntryType::kFile) text += " of " + std::to_string(state.content.size()) + " bytes";
+  if (state.type == EntryType::kFile)
+    text += " of " + std::to_string(state.content.size()) + " bytes";
   if (state.type == EntryType::kSymlink) text += " to " + state.content;
   return text;
 }
@@ -60,11 +61,16 @@ std::string describe(const EntryState& state) {
 
 std::string to_string(EntryType type) {
   switch (type) {
-    case EntryType::kFile: return "file";
-    case EntryType::kFolder: return "folder";
-    case EntryType::kSymlink: return "symlink";
-    case EntryType::kFifo: return "fifo";
-    case EntryType::kOther: return "other";
+    case EntryType::kFile:
+      return "file";
+    case EntryType::kFolder:
+      return "folder";
+    case EntryType::kSymlink:
+      return "symlink";
+    case EntryType::kFifo:
+      return "fifo";
+    case EntryType::kOther:
+      return "other";
   }
   return "other";
 }
@@ -82,7 +88,8 @@ std::vector<std::string> folder_differences(const FolderState& before, const Fol
   for (const auto& [path, was] : before) {
     const auto now = after.find(path);
     if (now == after.end()) {
-      if (!covered_by(path, may_go)) differences.push_back("gone: " + path + " (" + describe(was) + ")");
+      if (!covered_by(path, may_go))
+        differences.push_back("gone: " + path + " (" + describe(was) + ")");
     } else if (now->second != was) {
       differences.push_back("changed: " + path + " (was " + describe(was) + ", now " +
                             describe(now->second) + ")");

@@ -12,8 +12,8 @@ std::optional<ScopedMount> ScopedMount::tmpfs(const fs::path& where, std::uintma
                                               std::string& why_not) {
   const std::string options = "size=" + std::to_string(size_bytes) + ",mode=0755";
   if (::mount("tmpfs", where.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, options.c_str()) != 0) {
-    why_not = "mount -t tmpfs -o " + options + " on " + where.string() + ": " +
-              std::strerror(errno);
+    why_not =
+        "mount -t tmpfs -o " + options + " on " + where.string() + ": " + std::strerror(errno);
     return std::nullopt;
   }
   return ScopedMount(where);

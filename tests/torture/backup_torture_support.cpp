@@ -13,9 +13,16 @@
 namespace es::torture {
 
 std::string how_to_reproduce(const std::string& test_name, std::uint64_t seed) {
+  // doctest splits -tc at commas unless escaped; single quotes keep the
+  // backslash from the shell. No test name holds a single quote.
+  std::string filter;
+  for (const char c : test_name) {
+    if (c == ',') filter += '\\';
+    filter += c;
+  }
   return "reproduce: ES_TORTURE_SEED=" + std::to_string(torture_mode().base_seed) +
          " ES_TORTURE_ONLY=" + std::to_string(seed) + " build/tests/torture/es_torture -tc='" +
-         test_name + "'";
+         filter + "'";
 }
 
 void write_run_config(const test::RunFixture& f, const std::filesystem::path& backup_dir,

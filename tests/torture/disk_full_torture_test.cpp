@@ -9,6 +9,14 @@
 //     the backup's temporary until the disk is full, so the copy meets a
 //     real ENOSPC every time, with no timing luck);
 //   - during the post-session copy, the same way.
+// Why a second writer: the preflight asks for the DB plus its -wal plus
+// 10 % plus 1 MiB, and a copy is never larger than the DB and its WAL, so
+// with the supervisor alone on the disk the copy always fits once the
+// preflight passed (around the pre-backup the engine has not started yet;
+// around the post-backup it has exited). Only someone else writing at the
+// same time fills it mid-copy: another program or another supervisor's
+// backups on the same disk (the filler here), or a rogue writer growing the
+// DB during the pre-backup, before the sole-writer check refuses it.
 // Every time: the session still runs and ends clean (exit 0), the summary
 // names the failure (file or folder, cause, next step), nothing partial is
 // left under a backup name or as a temporary, and retention deletes nothing

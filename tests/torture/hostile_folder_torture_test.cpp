@@ -348,7 +348,7 @@ TEST_CASE(kReadOnlyFolder) {
 namespace {
 
 constexpr const char* kTemporaryName =
-    "torture: hostile backup folder: an entry planted at the backup's temporary name or its "
+    "torture: hostile backup folder: an entry planted at the temporary name of a backup or its "
     "-journal, -wal or -shm fails that backup, and is neither followed nor removed";
 
 }  // namespace

@@ -580,3 +580,11 @@ TEST_CASE(kRetentionProperty) {
     CHECK(test::read_file(victims.file()) == "victim bytes " + std::to_string(seed));
   }
 }
+
+TEST_CASE("torture: the reproduce line names both seeds and escapes commas for the -tc filter") {
+  const auto line = how_to_reproduce("torture: a, b", 7);
+  CHECK(line.find(" ES_TORTURE_ONLY=7 ") != std::string::npos);
+  CHECK(line.find("ES_TORTURE_SEED=" + std::to_string(torture_mode().base_seed)) !=
+        std::string::npos);
+  CHECK(line.ends_with("-tc='torture: a\\, b'"));
+}

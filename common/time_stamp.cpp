@@ -21,12 +21,11 @@ std::optional<Clock::time_point> from_fields(int y, int mo, int d, int h, int mi
                             day{static_cast<unsigned>(d)}};
   if (!date.ok() || h > 23 || mi > 59 || s > 59) return std::nullopt;
   const sys_seconds when = sys_days{date} + hours{h} + minutes{mi} + seconds{s};
-  // Clock counts nanoseconds in 64 bits on Linux: about 1677 to 2262. A
-  // stamp outside that (year 9999, year 0000) would overflow on conversion
-  // and sort as some other time, so retention could take the newest backup
-  // for the oldest. No clock writes such a stamp: it is not a stamp of ours.
-  // duration_cast truncates towards zero: both bounds are whole seconds
-  // inside the range, computed without overflow.
+  // Clock counts 64-bit nanoseconds on Linux: 1677..2262. A stamp outside
+  // (year 9999, year 0000) would overflow on conversion and sort as another
+  // time, so retention could take the newest backup for the oldest. No clock
+  // wrote such a stamp, so it is not one of ours. duration_cast truncates
+  // towards zero: both bounds are whole seconds inside the range.
   constexpr auto kEarliest = duration_cast<seconds>(Clock::duration::min());
   constexpr auto kLatest = duration_cast<seconds>(Clock::duration::max());
   if (when.time_since_epoch() < kEarliest || when.time_since_epoch() > kLatest) {

@@ -2,26 +2,23 @@
 // A second writer that fills a filesystem at the worst moment: right after
 // the supervisor's free-space check passed, while its backup copy runs.
 //
-// It listens with fanotify for the opening of a backup temporary
-// (`<name>.<pid>.tmp`) in the watched folder. A FAN_OPEN_PERM event holds
-// that open() until the listener answers, so the filler grows its own file
-// on the same filesystem until only `leave_bytes` remain free, and only then
-// lets the open go on. The copy that follows meets a real ENOSPC, with no
-// timing luck involved. The filler only ever allows an open; it never
-// denies one.
+// Built on OpenInterceptor: when a backup temporary (`<name>.<pid>.tmp`)
+// whose name holds one of the triggers is opened in the watched folder, the
+// filler grows its own file on the same filesystem until only `leave_bytes`
+// remain free, and only then lets the open go on. The copy that follows
+// meets a real ENOSPC. Each trigger fires once.
 //
-// Needs CAP_SYS_ADMIN and a kernel with fanotify permission events. One
-// listener thread; the object itself is used from one thread.
+// Needs what OpenInterceptor needs. Thread-safe.
 
-#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
-#include <optional>
+#include <set>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "torture/open_interceptor.hpp"
 
 namespace es::torture {
 
@@ -42,11 +39,8 @@ class DiskFiller {
     std::uintmax_t leave_bytes = 0;        // free space left after the fill
   };
 
-  // Starts listening. nullopt with `why_not` set if fanotify is refused.
+  // Starts listening. nullptr with `why_not` set if fanotify is refused.
   static std::unique_ptr<DiskFiller> start(Plan plan, std::string& why_not);
-
-  DiskFiller(const DiskFiller&) = delete;
-  ~DiskFiller();  // stops listening; any open still held is allowed by the kernel
 
   // The temporaries whose opening triggered a fill, and the free bytes left
   // after each fill.
@@ -55,22 +49,17 @@ class DiskFiller {
     std::uintmax_t free_after = 0;
   };
   std::vector<Fill> fills() const;
-  // Problems the listener met (a fill that failed); empty when all went well.
-  std::vector<std::string> problems() const;
+  // Problems met (a fill that failed); empty when all went well.
+  std::vector<std::string> problems() const { return interceptor_->problems(); }
 
  private:
-  DiskFiller(Plan plan, int fanotify_fd);
-  void listen();
-  void on_open(const std::string& path);
+  DiskFiller() = default;
+  std::string on_open(const Plan& plan, const std::filesystem::path& opened);
 
-  Plan plan_;
-  int fanotify_fd_ = -1;
-  std::atomic<bool> stop_{false};
-  std::vector<std::string> pending_triggers_;
   mutable std::mutex mutex_;
+  std::set<std::string> pending_triggers_;
   std::vector<Fill> fills_;
-  std::vector<std::string> problems_;
-  std::thread listener_;
+  std::unique_ptr<OpenInterceptor> interceptor_;  // last: stops first
 };
 
 }  // namespace es::torture

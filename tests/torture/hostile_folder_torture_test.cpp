@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <set>
@@ -30,6 +31,7 @@
 #include "torture/backup_name_oracle.hpp"
 #include "torture/backup_torture_support.hpp"
 #include "torture/folder_state.hpp"
+#include "torture/open_interceptor.hpp"
 #include "torture/scoped_mount.hpp"
 #include "torture/torture_mode.hpp"
 
@@ -62,40 +64,52 @@ Victims make_victims(const fs::path& folder, std::mt19937_64& random) {
   return victims;
 }
 
-// Puts something that is not a backup under `name`.
-void plant(const fs::path& folder, const std::string& name, const Victims& victims,
-           const fs::path& live_db, std::mt19937_64& random) {
+constexpr int kPlantKinds = 9;
+
+// Puts something that is not a backup under `name`: entry kind `choice` of
+// kPlantKinds. Never throws (it also runs on the interceptor's thread);
+// returns what went wrong, or an empty string.
+std::string plant_entry(const fs::path& folder, const std::string& name, const Victims& victims,
+                        const fs::path& live_db, int choice) {
   const auto path = folder / name;
-  switch (random() % 9) {
+  std::error_code ec;
+  switch (choice) {
     case 0:
-      fs::create_symlink(victims.file(), path);
+      fs::create_symlink(victims.file(), path, ec);
       break;
     case 1:
-      fs::create_symlink(fs::relative(victims.db(), folder), path);
+      fs::create_symlink(fs::relative(victims.db(), folder, ec), path, ec);
       break;
     case 2:
-      fs::create_symlink(live_db, path);
+      fs::create_symlink(live_db, path, ec);
       break;
     case 3:
-      fs::create_symlink(fs::relative(live_db, folder), path);
+      fs::create_symlink(fs::relative(live_db, folder, ec), path, ec);
       break;
     case 4:
-      fs::create_symlink(victims.subfolder(), path);
+      fs::create_symlink(victims.subfolder(), path, ec);
       break;
     case 5:
-      fs::create_symlink("nothing-here", path);
+      fs::create_symlink("nothing-here", path, ec);
       break;  // dangling
     case 6:
-      fs::create_directory(path);
-      test::write_file(path / "keep-me", "a folder's content");
+      if (fs::create_directory(path, ec)) test::write_file(path / "keep-me", "a folder's content");
       break;
     case 7:
-      REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+      if (::mkfifo(path.c_str(), 0600) != 0) ec.assign(errno, std::generic_category());
       break;
     default:
-      fs::create_symlink(name, path);
+      fs::create_symlink(name, path, ec);
       break;  // a loop onto itself
   }
+  return ec ? "planting " + path.string() + ": " + ec.message() : std::string();
+}
+
+void plant(const fs::path& folder, const std::string& name, const Victims& victims,
+           const fs::path& live_db, std::mt19937_64& random) {
+  const auto problem =
+      plant_entry(folder, name, victims, live_db, static_cast<int>(random() % kPlantKinds));
+  REQUIRE_MESSAGE(problem.empty(), problem);
 }
 
 struct HostileFolder {
@@ -387,5 +401,115 @@ TEST_CASE(kTemporaryName) {
         folder_differences(victims_before, capture_folder(victims.folder));
     CHECK_MESSAGE(victim_differences.empty(), first_lines(victim_differences));
     CHECK(test::read_file(dir / "live.db") == live_before);
+  }
+}
+
+namespace {
+
+constexpr const char* kPlantedDuringCopy =
+    "torture: hostile backup folder: something planted at the final name while the copy runs is "
+    "not replaced, the backup fails, the session runs, and retention deletes nothing";
+
+}  // namespace
+
+// The name a backup will get is checked free before its copy starts; the
+// rename at the end must still never replace what appeared there meanwhile
+// (rename(2) would silently drop a symlink planted there). The planting is
+// done by an OpenInterceptor while the opening of the temporary is held,
+// so it always lands between the check and the rename.
+TEST_CASE(kPlantedDuringCopy) {
+  for (const auto seed : torture_mode().seeds(salt_of(kPlantedDuringCopy), 2, 20)) {
+    INFO(how_to_reproduce(kPlantedDuringCopy, seed));
+    std::mt19937_64 random(seed);
+    const int retention_count = 1 + static_cast<int>(random() % 2);
+    test::RunFixture f;
+    const auto backups = f.dir / "backups";
+    const auto victims = make_victims(f.dir / "victims", random);
+    // Real old backups of both kinds, more than the count: retention would
+    // delete some if a backup succeeded.
+    const BackupStore store(f.db(), backups);
+    auto old = *parse_compact_stamp("20240101T000000Z");
+    for (const auto kind : {BackupKind::kPreSession, BackupKind::kPostSession}) {
+      for (int i = 0; i <= retention_count; ++i) {
+        old += std::chrono::hours(1);
+        REQUIRE(store.take(kind, 1000, old).has_value());
+      }
+    }
+
+    // What to plant for each kind, chosen here so the seed decides it.
+    const int bak_choice = static_cast<int>(random() % kPlantKinds);
+    const int post_choice = static_cast<int>(random() % kPlantKinds);
+    CAPTURE(bak_choice);
+    CAPTURE(post_choice);
+    std::mutex mutex;
+    std::vector<std::string> planted;
+    std::string why_not;
+    auto interceptor = OpenInterceptor::start(
+        backups,
+        [&](const fs::path& opened) -> std::string {
+          // <final>.<pid>.tmp: plant at <final>, once per kind.
+          auto name = opened.filename().string();
+          if (!name.ends_with(".tmp")) return {};
+          name.resize(name.size() - 4);
+          name.resize(name.rfind('.'));
+          const auto parsed = oracle_parse(name, "live.db");
+          if (!parsed || parsed->kind == "manual") return {};
+          std::lock_guard lock(mutex);
+          for (const auto& done : planted) {
+            if (oracle_parse(done, "live.db")->kind == parsed->kind) return {};
+          }
+          planted.push_back(name);
+          return plant_entry(backups, name, victims, f.db(),
+                             parsed->kind == "bak" ? bak_choice : post_choice);
+        },
+        why_not);
+    if (!interceptor) {
+      WARN_MESSAGE(false, "SKIPPED: no fanotify permission events to plant mid-copy: " << why_not);
+      return;
+    }
+    const auto before = capture_folder(backups);
+    const auto victims_before = capture_folder(victims.folder);
+
+    write_run_config(f, backups, retention_count, {"--seconds", "0.3"});
+    const auto result = f.run();
+    const auto after = capture_folder(backups);
+    CAPTURE(result.err);
+    const auto problems = interceptor->problems();
+    CHECK_MESSAGE(problems.empty(), first_lines(problems));
+    interceptor.reset();
+
+    CHECK(result.exit_code == 0);
+    const auto summary = f.latest_summary();
+    CHECK(summary["outcome"] == "clean");
+    CHECK_FALSE(sessions_ended_at(f.db()).empty());
+    const auto& health = summary["db_health"];
+    CAPTURE(health.dump(2));
+    REQUIRE(planted.size() == 2);
+    std::set<std::string> planted_names(planted.begin(), planted.end());
+    for (const auto& name : planted) {
+      CAPTURE(name);
+      const bool pre = oracle_parse(name, "live.db")->kind == "bak";
+      const std::string which = pre ? "pre_session_backup" : "post_session_backup";
+      CHECK(health[which].is_null());
+      REQUIRE(health[which + "_error"].is_string());
+      const auto error = health[which + "_error"].get<std::string>();
+      CHECK(contains(error, "rename of "));
+      CHECK(contains(error, " to " + (backups / name).string() + " failed: File exists"));
+    }
+    // Only what was planted is new; it and everything else as it was.
+    const auto differences = folder_differences(before, after, {}, planted_names);
+    CHECK_MESSAGE(differences.empty(), first_lines(differences));
+    for (const auto& name : planted) {
+      CAPTURE(name);
+      REQUIRE(after.count(name) == 1);
+      CHECK(after.at(name).type != EntryType::kFile);  // never the copy renamed over it
+      if (after.count(name + "/keep-me")) {
+        CHECK(after.at(name + "/keep-me").content == "a folder's content");
+      }
+    }
+    const auto victim_differences =
+        folder_differences(victims_before, capture_folder(victims.folder));
+    CHECK_MESSAGE(victim_differences.empty(), first_lines(victim_differences));
+    CHECK(run_integrity_check(f.db(), CheckMode::kFull).ok());
   }
 }

@@ -94,10 +94,20 @@ Result<void> verify_copy(const fs::path& copy) {
   return {};
 }
 
-}  // namespace
+// SQLite's files beside a database it writes.
+constexpr const char* kSideFileSuffixes[] = {"-journal", "-wal", "-shm"};
 
-Result<void> copy_database(const fs::path& source, const fs::path& target,
-                           const BackupProgress& progress) {
+// The next step after a failed copy, when it is one the operator can take:
+// a full disk. Empty otherwise.
+std::string next_step(int rc, const fs::path& target) {
+  if ((rc & 0xff) != SQLITE_FULL) return {};
+  return ". The disk that holds " + target.parent_path().string() +
+         " is full: free some space there first";
+}
+
+// The copy itself; both connections are closed when it returns.
+Result<void> copy_pages(const fs::path& source, const fs::path& target,
+                        const BackupProgress& progress) {
   auto from = SqliteDb::open_read_only(source);
   if (!from) return from.error();
   auto to = SqliteDb::open_owned(target, false);
@@ -127,15 +137,49 @@ Result<void> copy_database(const fs::path& source, const fs::path& target,
       continue;
     }
     return Error{ExitCode::kIoError, "backup of " + source.string() + " to " + target.string() +
-                                         " failed: " + describe_sqlite_code(rc)};
+                                         " failed: " + describe_sqlite_code(rc) +
+                                         next_step(rc, target)};
   }
   if (const int rc = backup.finish(); rc != SQLITE_OK) {
     return Error{ExitCode::kIoError, "backup of " + source.string() + " to " + target.string() +
-                                         " failed: " + describe_sqlite_code(rc)};
+                                         " failed: " + describe_sqlite_code(rc) +
+                                         next_step(rc, target)};
   }
   // The pages arrive verbatim, WAL flag included; a rollback-journal copy
   // stands alone, with no -wal/-shm beside it.
-  return to->execute("PRAGMA journal_mode=DELETE", "switching the copy to rollback journal");
+  auto switched =
+      to->execute("PRAGMA journal_mode=DELETE", "switching the copy to rollback journal");
+  if (!switched) {
+    switched.error().message += next_step(sqlite3_errcode(to->get()), target);
+  }
+  return switched;
+}
+
+}  // namespace
+
+Result<void> copy_database(const fs::path& source, const fs::path& target,
+                           const BackupProgress& progress) {
+  // SQLite's side files of the target are ours to delete only if our own
+  // connection made them: none may be there before it opens the target. A
+  // journal already there would also be rolled back into the copy.
+  std::error_code ec;
+  for (const char* suffix : kSideFileSuffixes) {
+    const auto side = with_suffix(target, suffix);
+    if (fs::exists(fs::symlink_status(side, ec))) {
+      return Error{ExitCode::kIoError, "backup of " + source.string() + " to " + target.string() +
+                                           " failed: " + side.string() +
+                                           " already exists and is not ours; it was left as it is"};
+    }
+  }
+  auto copied = copy_pages(source, target, progress);
+  if (!copied) {
+    // A failed write (SQLITE_FULL, say) leaves the pager in its error state,
+    // and SQLite then keeps the target's -journal as a hot journal for the
+    // next opener. No one will open this target again: its side files go
+    // with it, or a partial file would outlive the failed copy.
+    for (const char* suffix : kSideFileSuffixes) fs::remove(with_suffix(target, suffix), ec);
+  }
+  return copied;
 }
 
 BackupStore::BackupStore(fs::path db_path, fs::path backup_dir)

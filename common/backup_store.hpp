@@ -120,6 +120,11 @@ class BackupStore {
 // finishes while the engine writes. With it, the copy goes in chunks so a
 // percentage can be shown; if a write by another process restarts the copy,
 // the rest is done in one step, so it still always finishes.
+//
+// On failure it removes the SQLite side files (-journal, -wal, -shm) its
+// own connection left beside `target`; the caller removes `target`. A full
+// disk's message says to free space there. It refuses, touching nothing, if
+// such a side file exists before it starts: that one is not its own.
 [[nodiscard]] Result<void> copy_database(const std::filesystem::path& source,
                                          const std::filesystem::path& target,
                                          const BackupProgress& progress = {});

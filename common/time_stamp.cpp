@@ -20,7 +20,18 @@ std::optional<Clock::time_point> from_fields(int y, int mo, int d, int h, int mi
   const year_month_day date{year{y}, month{static_cast<unsigned>(mo)},
                             day{static_cast<unsigned>(d)}};
   if (!date.ok() || h > 23 || mi > 59 || s > 59) return std::nullopt;
-  return sys_days{date} + hours{h} + minutes{mi} + seconds{s};
+  const sys_seconds when = sys_days{date} + hours{h} + minutes{mi} + seconds{s};
+  // Clock counts 64-bit nanoseconds on Linux: 1677..2262. A stamp outside
+  // (year 9999, year 0000) would overflow on conversion and sort as another
+  // time, so retention could take the newest backup for the oldest. No clock
+  // wrote such a stamp, so it is not one of ours. duration_cast truncates
+  // towards zero: both bounds are whole seconds inside the range.
+  constexpr auto kEarliest = duration_cast<seconds>(Clock::duration::min());
+  constexpr auto kLatest = duration_cast<seconds>(Clock::duration::max());
+  if (when.time_since_epoch() < kEarliest || when.time_since_epoch() > kLatest) {
+    return std::nullopt;
+  }
+  return time_point_cast<Clock::duration>(when);
 }
 
 // Reads fields at fixed offsets; `layout` marks digits with '#', every other

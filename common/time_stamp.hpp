@@ -16,10 +16,10 @@ std::string compact_stamp(Clock::time_point when);   // YYYYMMDDTHHMMSSZ
 std::string iso8601_utc(Clock::time_point when);     // YYYY-MM-DDTHH:MM:SSZ
 
 // Parses YYYYMMDDTHHMMSSZ exactly; anything else (wrong length, a bad month,
-// trailing text) is nullopt.
+// trailing text, a time Clock cannot represent, such as year 9999) is nullopt.
 std::optional<Clock::time_point> parse_compact_stamp(std::string_view text);
 
-// Parses YYYY-MM-DDTHH:MM:SSZ exactly.
+// Parses YYYY-MM-DDTHH:MM:SSZ exactly, with the same limits.
 std::optional<Clock::time_point> parse_iso8601_utc(std::string_view text);
 
 }  // namespace es

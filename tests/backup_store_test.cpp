@@ -165,6 +165,22 @@ TEST_CASE("retention: a backup just written with an older stamp than the rest is
   CHECK(fs::exists(old->file.path));
 }
 
+TEST_CASE("retention: a name stamped beyond what the clock can hold is not a backup: never deleted, never counted") {
+  test::TempDir dir;
+  test::make_db(dir / "live.db");
+  // Year 9999 once overflowed to a time in the past: retention then kept an
+  // older backup and deleted this one, the newest by its name.
+  test::write_file(dir / "live.db.manual.99991021T170853Z", "someone's file");
+  const BackupStore store(dir / "live.db", dir.path());
+  const auto now = Clock::now();
+  REQUIRE(store.take(BackupKind::kManual, 1, now).has_value());
+  auto newest = store.take(BackupKind::kManual, 1, now + std::chrono::seconds(1));
+  REQUIRE(newest.has_value());
+  CHECK(test::read_file(dir / "live.db.manual.99991021T170853Z") == "someone's file");
+  REQUIRE(store.list().size() == 1);
+  CHECK(store.list()[0].path == newest->file.path);
+}
+
 TEST_CASE("backup: a missing or unusable backup folder gives a clear error and no partial file") {
   test::TempDir dir;
   test::make_db(dir / "live.db");
@@ -270,4 +286,43 @@ TEST_CASE("backup: too little free space fails fast with a clear message and no 
   CHECK(taken.error().message.find("not enough free space in " + tiny.string()) !=
         std::string::npos);
   CHECK(empty_after);
+}
+
+TEST_CASE("backup: a copy that fills the disk leaves no -journal behind and says to free space") {
+  test::TempDir dir;
+  test::make_db(dir / "live.db", 12000);  // about 3 MB
+  const auto tiny = dir / "tiny";
+  fs::create_directory(tiny);
+  const auto mounted =
+      test::run_command({"/bin/mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", tiny.string()});
+  if (mounted.exit_code != 0) {
+    WARN_MESSAGE(false, "SKIPPED: cannot mount a 1 MiB tmpfs here: " << mounted.err);
+    return;
+  }
+  // copy_database has no preflight: the copy itself runs into ENOSPC.
+  const auto target = tiny / "copy.tmp";
+  test::write_file(target, "");
+  auto copied = copy_database(dir / "live.db", target);
+  fs::remove(target);
+  const bool empty_after = fs::is_empty(tiny);
+  test::run_command({"/bin/umount", tiny.string()});
+  REQUIRE_FALSE(copied.has_value());
+  CHECK(copied.error().message.find("SQLITE_FULL") != std::string::npos);
+  CHECK(copied.error().message.find("The disk that holds " + tiny.string() +
+                                    " is full: free some space there first") != std::string::npos);
+  CHECK(empty_after);  // SQLite kept its hot -journal here before
+}
+
+TEST_CASE("backup: a -journal already beside the copy's target is not ours: the copy refuses and leaves it") {
+  test::TempDir dir;
+  test::make_db(dir / "live.db");
+  const auto target = dir / "copy.tmp";
+  test::write_file(target, "");
+  test::write_file(dir / "copy.tmp-journal", "someone's journal");
+  auto copied = copy_database(dir / "live.db", target);
+  REQUIRE_FALSE(copied.has_value());
+  CHECK(copied.error().message.find((dir / "copy.tmp-journal").string() +
+                                    " already exists and is not ours") != std::string::npos);
+  CHECK(test::read_file(dir / "copy.tmp-journal") == "someone's journal");
+  CHECK(test::read_file(target).empty());
 }

@@ -20,3 +20,16 @@ TEST_CASE("time_stamp: malformed stamps are rejected") {
     CHECK_FALSE(parse_compact_stamp(bad).has_value());
   }
 }
+
+TEST_CASE("time_stamp: a stamp the clock cannot hold is rejected, not wrapped to another time") {
+  // 64-bit nanoseconds reach 1677-09-21T00:12:44Z .. 2262-04-11T23:47:16Z.
+  CHECK(parse_compact_stamp("22620411T234716Z").has_value());
+  CHECK(parse_compact_stamp("16770921T001244Z").has_value());
+  for (const char* beyond : {"22620411T234717Z", "99991231T235959Z", "16770921T001243Z",
+                             "00000101T000000Z"}) {
+    CAPTURE(beyond);
+    CHECK_FALSE(parse_compact_stamp(beyond).has_value());
+  }
+  CHECK_FALSE(parse_iso8601_utc("9999-12-31T23:59:59Z").has_value());
+  CHECK(*parse_compact_stamp("22620411T234716Z") > *parse_compact_stamp("20260422T142300Z"));
+}

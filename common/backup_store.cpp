@@ -177,7 +177,7 @@ Result<void> copy_database(const fs::path& source, const fs::path& target,
     // and SQLite then keeps the target's -journal as a hot journal for the
     // next opener. No one will open this target again: its side files go
     // with it, or a partial file would outlive the failed copy.
-    for (const char* suffix : kSideFileSuffixes) fs::remove(with_suffix(target, suffix), ec);
+    for (const char* suffix : kSideFileSuffixes) (void)remove_file(with_suffix(target, suffix));
   }
   return copied;
 }
@@ -262,12 +262,10 @@ std::vector<fs::path> BackupStore::enforce_retention(BackupKind kind, int keep,
       ++kept;
       continue;
     }
-    std::error_code ec;
-    if (fs::remove(backup.path, ec)) {
+    if (auto deleted = remove_file(backup.path); !deleted) {
+      warnings.push_back("retention could not delete old backup: " + deleted.error().message);
+    } else if (*deleted) {
       removed.push_back(backup.path);
-    } else if (ec) {
-      warnings.push_back("retention could not delete old backup " + backup.path.string() + ": " +
-                         ec.message());
     }
   }
   return removed;

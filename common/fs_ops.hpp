@@ -36,6 +36,11 @@ namespace es {
 [[nodiscard]] Result<void> rename_replace(const std::filesystem::path& from,
                                           const std::filesystem::path& to);
 
+// Deletes `file`, a file or a link, but never a folder: a folder swapped in
+// under the name between a listing and the delete stays, contents and all.
+// True if it deleted something, false if nothing had that name.
+[[nodiscard]] Result<bool> remove_file(const std::filesystem::path& file);
+
 // Bytes available to this user on the filesystem that holds `folder`.
 [[nodiscard]] Result<std::uintmax_t> available_space(const std::filesystem::path& folder);
 

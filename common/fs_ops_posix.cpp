@@ -71,6 +71,13 @@ Result<void> rename_no_replace(const fs::path& from, const fs::path& to) {
   return {};
 }
 
+Result<bool> remove_file(const fs::path& file) {
+  // unlink(2), unlike remove(3), refuses a folder.
+  if (::unlink(file.c_str()) == 0) return true;
+  if (errno == ENOENT) return false;
+  return os_error("delete of", file, errno);
+}
+
 Result<void> rename_replace(const fs::path& from, const fs::path& to) {
   if (::rename(from.c_str(), to.c_str()) != 0) {
     return Error{ExitCode::kIoError, "rename of " + from.string() + " to " + to.string() +

@@ -51,6 +51,14 @@ Result<void> rename_no_replace(const fs::path& from, const fs::path& to) {
   return {};
 }
 
+Result<bool> remove_file(const fs::path& file) {
+  // DeleteFileW, unlike std::filesystem::remove, refuses a folder.
+  if (DeleteFileW(file.wstring().c_str())) return true;
+  const DWORD error = GetLastError();
+  if (error == ERROR_FILE_NOT_FOUND || error == ERROR_PATH_NOT_FOUND) return false;
+  return win_error("delete of", file, error);
+}
+
 Result<void> rename_replace(const fs::path& from, const fs::path& to) {
   if (!MoveFileExW(from.wstring().c_str(), to.wstring().c_str(),
                    MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {

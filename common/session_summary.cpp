@@ -36,6 +36,7 @@ json to_json(const SessionSummary& s) {
         {"integrity_check_mode", h.integrity_check_mode},
         {"integrity_check_seconds", h.integrity_check_seconds},
         {"post_session_integrity", or_null(h.post_session_integrity)},
+        {"post_session_integrity_seconds", h.post_session_integrity_seconds},
         {"backup_dir", h.backup_dir},
         {"filesystem_type", h.filesystem_type},
         {"warnings", h.warnings}}},

@@ -28,6 +28,7 @@ struct DbHealth {
   std::string integrity_check_mode = "full";
   double integrity_check_seconds = 0;
   std::optional<std::string> post_session_integrity;  // quick_check after the engine, or null
+  double post_session_integrity_seconds = 0;           // 0 when it did not run
   std::string backup_dir;
   std::string filesystem_type;
   std::vector<std::string> warnings;

@@ -268,6 +268,7 @@ class Session {
     auto& health = summary_.db_health;
     const auto report = run_integrity_check(config_.database.path, CheckMode::kQuick);
     health.post_session_integrity = report.first_failure();
+    health.post_session_integrity_seconds = report.seconds;
     if (!report.ok()) {
       warn("post-session quick_check of " + config_.database.path.string() +
            " is not ok: " + report.first_failure() + ". The next start's gate will refuse it.");

@@ -61,6 +61,7 @@ TEST_CASE("run: a clean run exits 0 with both backups verified and named in db_h
   CHECK(health["integrity_check"] == "ok");
   CHECK(health["db_path"] == "live.db");
   CHECK(health["post_session_integrity"] == "ok");
+  CHECK(health["post_session_integrity_seconds"].get<double>() > 0);
   REQUIRE(f.backups("bak").size() == 1);
   REQUIRE(f.backups("post").size() == 1);
   CHECK(health["pre_session_backup"] == f.backups("bak")[0].filename().string());

@@ -1,5 +1,6 @@
 #include "common/config.hpp"
 #include "common/utf8_path.hpp"
+#include "common/yaml_documents.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -36,30 +37,73 @@ struct ConfigFault {
   std::string message;
 };
 
+// Whether `text` is UTF-8 that yaml-cpp's emitter writes back unchanged
+// (`config show`): well-formed, shortest form, no surrogate, no code point
+// past U+10FFFF and no noncharacter (U+FDD0..U+FDEF, U+xFFFE, U+xFFFF). The
+// emitter writes U+FFFD for anything else, and a path would change.
+bool is_unicode_text(std::string_view text) {
+  for (std::size_t at = 0; at < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[at]);
+    const std::size_t length = lead < 0x80   ? 1
+                               : lead < 0xc2 ? 0
+                               : lead < 0xe0 ? 2
+                               : lead < 0xf0 ? 3
+                               : lead < 0xf5 ? 4
+                                             : 0;
+    if (length == 0 || at + length > text.size()) return false;
+    char32_t code = length == 1 ? lead : lead & (0x7f >> length);
+    for (std::size_t i = 1; i < length; ++i) {
+      const auto next = static_cast<unsigned char>(text[at + i]);
+      if ((next & 0xc0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3f);
+    }
+    constexpr char32_t kShortest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < kShortest[length] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff) ||
+        (code >= 0xfdd0 && code <= 0xfdef) || (code & 0xfffe) == 0xfffe) {
+      return false;
+    }
+    at += length;
+  }
+  return true;
+}
+
 class Reader {
  public:
   Reader(fs::path source) : source_(std::move(source)), base_(source_.parent_path()) {
     if (base_.empty()) base_ = ".";
   }
 
+  // Every error names a line: the node's own, or line 1 when yaml-cpp has no
+  // mark for it (an empty file).
+  static int line_of(const YAML::Mark& mark) { return mark.is_null() ? 1 : mark.line + 1; }
+
   [[noreturn]] void fail(const YAML::Mark& mark, std::string_view key, std::string_view what) const {
     std::ostringstream out;
-    out << "config error in " << source_.string();
-    if (!mark.is_null()) out << " line " << (mark.line + 1);
+    out << "config error in " << source_.string() << " line " << line_of(mark);
     if (!key.empty()) out << ", key '" << key << "'";
     out << ": " << what;
     throw ConfigFault{out.str()};
   }
 
-  // Every key of `map` must be one we know; a typo is an error, never ignored.
+  // Every key of `map` must be a plain name, given once, and one we know
+  // (any name when `known` is empty): a typo or a second value is an error,
+  // never ignored. yaml-cpp itself keeps both values of a repeated key and
+  // reads the first.
   void require_known_keys(const YAML::Node& map, std::string_view section,
                           std::initializer_list<std::string_view> known) const {
+    std::map<std::string, int> first_line;
     for (const auto& entry : map) {
-      const auto name = entry.first.as<std::string>();
-      if (std::find(known.begin(), known.end(), name) == known.end()) {
+      if (!entry.first.IsScalar()) fail(entry.first.Mark(), section, "a key must be a plain name");
+      const std::string& name = entry.first.Scalar();
+      if (known.size() != 0 && std::find(known.begin(), known.end(), name) == known.end()) {
         std::string allowed;
         for (auto k : known) allowed += (allowed.empty() ? "" : ", ") + std::string(k);
         fail(entry.first.Mark(), join(section, name), "unknown key (allowed here: " + allowed + ")");
+      }
+      const auto [first, inserted] = first_line.emplace(name, line_of(entry.first.Mark()));
+      if (!inserted) {
+        fail(entry.first.Mark(), join(section, name),
+             "given twice (first on line " + std::to_string(first->second) + "); keep one");
       }
     }
   }
@@ -67,7 +111,11 @@ class Reader {
   YAML::Node section(const YAML::Node& root, std::string_view name, bool required) const {
     YAML::Node node = root[std::string(name)];
     if (!node.IsDefined()) {
-      if (required) fail(root.Mark(), name, "missing required section");
+      if (required) {
+        fail(root.Mark(), name,
+             "missing required section: the top level, which starts on this line, has no '" +
+                 std::string(name) + ":'");
+      }
       return node;
     }
     if (!node.IsMap()) fail(node.Mark(), name, "must be a mapping of keys");
@@ -127,12 +175,15 @@ class Reader {
                          std::string fallback, bool required = false) const {
     auto node = scalar(map, section, key);
     if (!node) {
-      if (required) fail(map.IsDefined() ? map.Mark() : YAML::Mark::null_mark(),
-                         join(section, key), "missing required key");
+      if (required) {
+        fail(map.Mark(), join(section, key),
+             "missing required key: the section '" + std::string(section) +
+                 "', which starts on this line, has no '" + std::string(key) + ":'");
+      }
       return fallback;
     }
     if (node->Scalar().empty()) fail(node->Mark(), join(section, key), "must not be empty");
-    return node->Scalar();
+    return text(*node, join(section, key));
   }
 
   std::string get_choice(const YAML::Node& map, std::string_view section, std::string_view key,
@@ -161,6 +212,15 @@ class Reader {
   fs::path resolve(const std::string& text) const {
     const fs::path path = utf8_path(text);
     return normal_absolute(path.is_absolute() ? path : base_ / path);
+  }
+
+  // A value that becomes a path, an argument or a variable: text the summary,
+  // the logs and `config show` can carry unchanged.
+  std::string text(const YAML::Node& node, std::string_view key) const {
+    if (!is_unicode_text(node.Scalar())) {
+      fail(node.Mark(), key, "is not UTF-8 text (save the file as UTF-8)");
+    }
+    return node.Scalar();
   }
 
   // "/srv/neo/." becomes "/srv/neo", not "/srv/neo/".
@@ -229,7 +289,7 @@ void read_engine(const Reader& r, const YAML::Node& root, Config& config) {
   if (auto command = r.sequence(node, "engine", "command")) {
     for (const auto& arg : *command) {
       if (!arg.IsScalar()) r.fail(arg.Mark(), "engine.command", "every item must be a string");
-      e.command.push_back(arg.Scalar());
+      e.command.push_back(r.text(arg, "engine.command"));
     }
     if (e.command.empty() || e.command.front().empty()) {
       r.fail(command->Mark(), "engine.command", "must name the program to run");
@@ -247,12 +307,13 @@ void read_engine(const Reader& r, const YAML::Node& root, Config& config) {
   if (node["env"].IsDefined()) {
     const auto env = node["env"];
     if (!env.IsMap()) r.fail(env.Mark(), "engine.env", "must be a mapping of NAME: value");
+    r.require_known_keys(env, "engine.env", {});
     for (const auto& entry : env) {
-      const auto name = entry.first.as<std::string>();
+      const std::string name = r.text(entry.first, "engine.env");
       if (!entry.second.IsScalar()) {
         r.fail(entry.second.Mark(), "engine.env." + name, "must be a single value");
       }
-      e.env[name] = entry.second.Scalar();
+      e.env[name] = r.text(entry.second, "engine.env." + name);
     }
   }
   e.stop_signal = r.get_choice(node, "engine", "stop_signal", "SIGINT", known_stop_signals());
@@ -301,11 +362,20 @@ Result<Config> parse_config(std::string_view yaml_text, const fs::path& source) 
   try {
     YAML::Node root;
     try {
+      // YAML::Load reads the first document only: nothing after a "---" may
+      // go unread.
+      const auto documents = yaml_document_starts(yaml_text, 2);
+      if (documents.size() > 1) {
+        reader.fail(documents[1], "",
+                    "a second YAML document starts here; a config file holds one");
+      }
       root = YAML::Load(std::string(yaml_text));
     } catch (const YAML::Exception& e) {
       reader.fail(e.mark, "", "not valid YAML: " + e.msg);
     }
-    if (root.IsNull() || !root.IsDefined()) reader.fail(YAML::Mark::null_mark(), "", "file is empty");
+    if (root.IsNull() || !root.IsDefined()) {
+      reader.fail(root.Mark(), "", "file is empty: it must set at least database.path");
+    }
     if (!root.IsMap()) reader.fail(root.Mark(), "", "top level must be a mapping of sections");
     reader.require_known_keys(root, "",
                               {"database", "db_safeguards", "engine", "summary", "logging", "ui"});
@@ -321,9 +391,9 @@ Result<Config> parse_config(std::string_view yaml_text, const fs::path& source) 
   } catch (const YAML::Exception& e) {
     // Anything yaml-cpp still throws (a key that is not a string, say) is
     // still a config error with a line, never a crash.
-    return Error{ExitCode::kConfigInvalid,
-                 "config error in " + source.string() + " line " + std::to_string(e.mark.line + 1) +
-                     ": " + e.msg};
+    return Error{ExitCode::kConfigInvalid, "config error in " + source.string() + " line " +
+                                               std::to_string(Reader::line_of(e.mark)) + ": " +
+                                               e.msg};
   }
 }
 
@@ -390,7 +460,8 @@ std::string render_config(const Config& c) {
   out << YAML::EndMap;
   const auto& e = c.engine;
   out << YAML::Key << "engine" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "command" << YAML::Value << YAML::Flow << e.command;
+  // No command is no key: `command: []` would not load again.
+  if (!e.command.empty()) out << YAML::Key << "command" << YAML::Value << YAML::Flow << e.command;
   out << YAML::Key << "working_dir" << YAML::Value << e.working_dir.string();
   out << YAML::Key << "env" << YAML::Value << YAML::BeginMap;
   for (const auto& [name, value] : e.env) out << YAML::Key << name << YAML::Value << value;

@@ -1,9 +1,11 @@
 #pragma once
 // The supervisor's configuration: the YAML file's keys as typed values.
 //
-// Loading never fills a gap silently. An unknown key, a wrong type, a missing
-// required key or a value out of range is an Error naming the file, the line
-// and the key (ExitCode::kConfigInvalid). Relative paths resolve against the
+// Loading never fills a gap silently. An unknown key, a key given twice, a
+// wrong type, a missing required key, a value out of range, text that is not
+// UTF-8 or a second YAML document is an Error naming the file, the line and
+// the key (ExitCode::kConfigInvalid). Every error names a line; a missing key
+// names the line where its section starts. Relative paths resolve against the
 // folder of the file itself, so a shortcut started from any folder works.
 // Plain values; no threads involved.
 
@@ -31,6 +33,8 @@ struct DatabaseConfig {
   bool allow_missing = false;
   bool require_local_filesystem = true;
   bool refuse_if_open_elsewhere = true;
+
+  bool operator==(const DatabaseConfig&) const = default;
 };
 
 struct SafeguardsConfig {
@@ -39,6 +43,8 @@ struct SafeguardsConfig {
   int backup_retention_count = 10;
   bool integrity_check_on_startup = true;
   CheckMode integrity_check_mode = CheckMode::kFull;
+
+  bool operator==(const SafeguardsConfig&) const = default;
 };
 
 struct EngineConfig {
@@ -48,6 +54,8 @@ struct EngineConfig {
   std::string stop_signal = "SIGINT";
   int stop_grace_seconds = 30;
   std::vector<int> clean_exit_codes{0};
+
+  bool operator==(const EngineConfig&) const = default;
 };
 
 struct Config {
@@ -59,13 +67,17 @@ struct Config {
   std::filesystem::path logging_dir;  // absolute
   std::string logging_level = "info";
   PauseOnExit pause_on_exit = PauseOnExit::kAuto;
+
+  // Field by field; paths compare as std::filesystem::path does.
+  bool operator==(const Config&) const = default;
 };
 
 // The stop signals an engine may ask for in engine.stop_signal.
 const std::vector<std::string_view>& known_stop_signals();
 
 // Parses YAML text. `source` names the file in error messages and its parent
-// folder anchors relative paths. Never reads the filesystem.
+// folder anchors relative paths. Never reads the filesystem; any text yields
+// a Config or an Error (tests/fuzz/ checks this).
 [[nodiscard]] Result<Config> parse_config(std::string_view yaml_text,
                                           const std::filesystem::path& source);
 
@@ -85,6 +97,8 @@ const std::vector<std::string_view>& known_stop_signals();
 inline constexpr std::string_view kDefaultConfigName = "engine-supervisor.yaml";
 
 // The resolved config as YAML, with every default filled in (`config show`).
+// parse_config() reads it back to the same Config (the DB path then as written
+// absolute).
 std::string render_config(const Config& config);
 
 }  // namespace es

@@ -43,6 +43,13 @@ Error parse_error(const std::string& text) {
   CHECK(result.error().exit_code == ExitCode::kConfigInvalid);
   return result.error();
 }
+
+// Checks that the error `text` gets holds `expected`.
+void check_error(const std::string& text, const std::string& expected) {
+  const auto message = parse_error(text).message;
+  INFO(message);
+  CHECK(message.find(expected) != std::string::npos);
+}
 }  // namespace
 
 TEST_CASE("config: the documented keys are accepted and paths resolve against the file's folder") {
@@ -152,3 +159,67 @@ TEST_CASE("config: find_config_file looks in the current folder, then beside the
   CHECK_FALSE(find_config_file(cwd / "nope.yaml", cwd.path(), exe.path()).has_value());
 }
 
+TEST_CASE("config: an empty file or one holding only a comment is an error naming a line") {
+  for (const std::string text : {"", "# nothing\n", "~\n"}) {
+    CAPTURE(text);
+    check_error(text, "/etc/es/conf.yaml line 1: file is empty");
+  }
+  // The empty document starts after the "---".
+  check_error("---\n", "line 2: file is empty");
+}
+
+TEST_CASE("config: a missing required key names the line where its section starts") {
+  check_error("# settings\ndatabase:\n  backup_dir: b\n",
+              "line 3, key 'database.path': missing required key: the section 'database'");
+  check_error("\nengine:\n  command: [x]\n",
+              "line 2, key 'database': missing required section: the top level");
+}
+
+TEST_CASE("config: a key given twice is an error naming both lines") {
+  check_error("database:\n  path: a.db\n  path: b.db\n",
+              "line 3, key 'database.path': given twice (first on line 2)");
+  check_error("database: {path: a.db}\ndatabase: {path: b.db}\n",
+              "line 2, key 'database': given twice");
+  check_error("database: {path: a}\nengine:\n  env: {A: 1, B: 2, A: 3}\n",
+              "key 'engine.env.A': given twice");
+}
+
+TEST_CASE("config: a second YAML document is an error naming its line") {
+  check_error("database: {path: a}\n---\ndatabase: {path: b}\n", "line 2: a second YAML document");
+  check_error("database: {path: a}\n...\n---\n", "second YAML document");
+}
+
+TEST_CASE("config: broken YAML that yaml-cpp cannot read on from is an error and not a hang") {
+  // YAML::LoadAll never returned on this file.
+  check_error(",", "/etc/es/conf.yaml line 1: not valid YAML");
+}
+
+TEST_CASE("config: a key that is not a plain name is an error") {
+  check_error("database: {path: a}\nengine:\n  env: {~: x}\n",
+              "line 3, key 'engine.env': a key must be a plain name");
+  check_error("[a]: 1\n", "a key must be a plain name");
+}
+
+TEST_CASE("config: text that is not UTF-8 is an error naming its key") {
+  check_error("database:\n  path: \"caf\xe9.db\"\n",
+              "line 2, key 'database.path': is not UTF-8 text");
+  check_error("database: {path: a}\nengine: {command: [x, \"\xc0\x80\"]}\n",
+              "key 'engine.command': is not UTF-8 text");
+  check_error("database: {path: a}\nengine: {env: {A: \"\xef\xbf\xbf\"}}\n",
+              "key 'engine.env.A': is not UTF-8 text");
+  CHECK(parse_config("database: {path: \"caf\xc3\xa9/\xf0\x9f\x93\x88.db\"}\n", "c").has_value());
+}
+
+TEST_CASE("config: render_config loads again to the same config") {
+  for (const std::string text : {"database: {path: a.db}\n", kFullConfig}) {
+    CAPTURE(text);
+    const auto config = parse_config(text, "/srv/neo/engine-supervisor.yaml");
+    REQUIRE(config.has_value());
+    // Without engine.command too: `command: []` would be rejected.
+    const auto again = parse_config(render_config(*config), "/srv/neo/engine-supervisor.yaml");
+    REQUIRE(again.has_value());
+    Config expected = *config;
+    expected.database.path_as_configured = again->database.path_as_configured;
+    CHECK(*again == expected);
+  }
+}

@@ -4,6 +4,13 @@
 
 option(ENGINE_SUPERVISOR_WERROR "Treat warnings as errors (CI turns this on)" OFF)
 option(ENGINE_SUPERVISOR_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+option(ENGINE_SUPERVISOR_BUILD_FUZZERS
+       "Build the libFuzzer targets (tests/fuzz/), everything with ASan and UBSan; clang only" OFF)
+
+if(ENGINE_SUPERVISOR_BUILD_FUZZERS AND NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  message(FATAL_ERROR "ENGINE_SUPERVISOR_BUILD_FUZZERS needs clang (libFuzzer): "
+                      "configure with CXX=clang++, as tests/fuzz/run_fuzzers.sh does")
+endif()
 
 function(engine_supervisor_defaults target)
   target_compile_features(${target} PUBLIC cxx_std_20)
@@ -15,9 +22,13 @@ function(engine_supervisor_defaults target)
       -Wall -Wextra -Wpedantic -Wshadow -Wold-style-cast -Wformat=2
       $<$<BOOL:${ENGINE_SUPERVISOR_WERROR}>:-Werror>)
   endif()
-  if(ENGINE_SUPERVISOR_SANITIZE AND NOT MSVC)
+  # The fuzzers are built under ASan and UBSan too, with libFuzzer's coverage
+  # instrumentation in every target of ours; only the fuzz targets link
+  # libFuzzer itself (-fsanitize=fuzzer, tests/fuzz/CMakeLists.txt).
+  if((ENGINE_SUPERVISOR_SANITIZE OR ENGINE_SUPERVISOR_BUILD_FUZZERS) AND NOT MSVC)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
-                                             -fno-sanitize-recover=undefined)
+                                             -fno-sanitize-recover=undefined
+      $<$<BOOL:${ENGINE_SUPERVISOR_BUILD_FUZZERS}>:-fsanitize=fuzzer-no-link>)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
   endif()
 endfunction()

@@ -14,6 +14,7 @@ packages=(
   libcli11-dev
   desktop-file-utils systemd dpkg-dev
   python3 python3-jsonschema
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: once in a normal
 # build with warnings as errors, once under AddressSanitizer and
-# UndefinedBehaviorSanitizer. This is the README's test command; .ci/run
-# runs exactly this.
+# UndefinedBehaviorSanitizer; then each fuzzer for 60 s (clang, libFuzzer).
+# This is the README's test command; .ci/run runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +24,9 @@ echo "== build and test under ASan + UBSan =="
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   build_and_test build-sanitize -DCMAKE_BUILD_TYPE=Debug -DENGINE_SUPERVISOR_SANITIZE=ON \
   -DENGINE_SUPERVISOR_BUILD_TORTURE=OFF
+
+echo "== fuzzers, 60 s each =="
+bash tests/fuzz/run_fuzzers.sh --seconds 60
 
 echo "== Windows: mingw-w64 cross build, tests under Wine, installer =="
 bash scripts/build-windows.sh

@@ -25,7 +25,7 @@ class Console {
     return *console;
   }
 
-  void write(ConsoleStream stream, std::string_view text) {
+  void write(ConsoleStream stream, std::string&& text) {
     std::lock_guard lock(mutex_);
     if (queued_bytes_ + text.size() > limit_) {
       ++dropped_;
@@ -41,7 +41,7 @@ class Console {
       dropped_since_report_ = 0;
     }
     queued_bytes_ += text.size();
-    queue_.push_back(Chunk{stream, std::string(text)});
+    queue_.push_back(Chunk{stream, std::move(text)});
     wake_.notify_one();
   }
 
@@ -94,8 +94,8 @@ class Console {
 
 }  // namespace
 
-void console_write(ConsoleStream stream, std::string_view text) {
-  Console::instance().write(stream, text);
+void console_write(ConsoleStream stream, std::string text) {
+  Console::instance().write(stream, std::move(text));
 }
 
 bool console_flush(std::chrono::milliseconds limit) { return Console::instance().flush(limit); }

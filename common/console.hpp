@@ -25,7 +25,7 @@ enum class ConsoleStream { kOut = 1, kErr = 2 };
 
 // Queues `text` (which should end in '\n') for the stream. Never blocks on
 // the console.
-void console_write(ConsoleStream stream, std::string_view text);
+void console_write(ConsoleStream stream, std::string text);
 
 // Waits up to `limit` for queued text to reach the console. Returns false if
 // it had to give up.

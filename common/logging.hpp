@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -29,9 +30,12 @@ void start_console_logging();
 [[nodiscard]] Result<std::filesystem::path> add_session_log(const std::filesystem::path& logging_dir,
                                                             std::string_view run_id);
 
-// Writes one engine output line to the log files only (the caller echoes it
-// to the console itself, with its prefix).
-void log_engine_line(std::string_view stream_name, std::string_view line);
+// Writes engine output lines (without '\n') to the session log only,
+// each with a time stamp and "[engine <stream_name>]". They stay out of the
+// rotating engine-supervisor.log, so that a chatty engine cannot rotate the
+// supervisor's own messages away. Without a session log they go to the
+// rotating log. The caller echoes them to the console itself.
+void log_engine_lines(std::string_view stream_name, std::span<const std::string_view> lines);
 
 // Logs `message` at error level to the log files, not the console (for
 // messages the caller has already printed verbatim).

@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,16 +45,19 @@ enum class OutputStream { kStdout, kStderr };
 
 class EngineProcess {
  public:
-  using LineHandler = std::function<void(OutputStream, std::string_view line)>;
+  // `lines`: the complete lines of one read from the pipe, without '\n' or
+  // '\r\n'; valid during the call. One call per read, not per line: an engine
+  // printing millions of lines a second costs a call per MiB.
+  using OutputHandler = std::function<void(OutputStream, std::span<const std::string_view> lines)>;
   using ExitHandler = std::function<void(const EngineExit&)>;
 
   // Starts the engine. Fails with kEngineNotStarted, naming the program and
   // the OS error, if it cannot be started (missing, not executable, bad
-  // working folder). `on_line` gets every complete line of output; `on_exit`
+  // working folder). `on_output` gets every complete line of output; `on_exit`
   // runs once, after the process was reaped and its pipes were drained.
   [[nodiscard]] static Result<std::unique_ptr<EngineProcess>> spawn(EventLoop& loop,
                                                                     const EngineSpec& spec,
-                                                                    LineHandler on_line,
+                                                                    OutputHandler on_output,
                                                                     ExitHandler on_exit);
   virtual ~EngineProcess() = default;
 

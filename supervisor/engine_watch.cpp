@@ -36,14 +36,17 @@ struct EngineWatch::Impl {
   EngineExit exit;
   bool stop_recorded = false;
   bool stopped_before_start = false;
+  std::string echo_;  // reused: the console text of one read
 
-  void echo(OutputStream stream, std::string_view line) {
+  // Every line goes to the session log and, prefixed, to the console: one
+  // log write and one console write for all the lines of a read.
+  void echo(OutputStream stream, std::span<const std::string_view> lines) {
     const bool out = stream == OutputStream::kStdout;
-    log_engine_line(out ? "stdout" : "stderr", line);
-    std::string text;
-    text.reserve(line.size() + 16);
-    text.append(out ? "[engine] " : "[engine stderr] ").append(line).push_back('\n');
-    console_write(out ? ConsoleStream::kOut : ConsoleStream::kErr, text);
+    log_engine_lines(out ? "stdout" : "stderr", lines);
+    const std::string_view prefix = out ? "[engine] " : "[engine stderr] ";
+    echo_.clear();
+    for (const auto line : lines) echo_.append(prefix).append(line).push_back('\n');
+    console_write(out ? ConsoleStream::kOut : ConsoleStream::kErr, echo_);
   }
 
   void handle(const watch::Event& event) {
@@ -123,7 +126,10 @@ EngineWatch::~EngineWatch() = default;
 Result<long> EngineWatch::start(const EngineSpec& spec) {
   auto* impl = impl_.get();
   auto engine = EngineProcess::spawn(
-      impl->loop, spec, [impl](OutputStream stream, std::string_view line) { impl->echo(stream, line); },
+      impl->loop, spec,
+      [impl](OutputStream stream, std::span<const std::string_view> lines) {
+        impl->echo(stream, lines);
+      },
       [impl](const EngineExit& exit) {
         impl->exit = exit;
         impl->handle(watch::EngineExited{});

@@ -9,12 +9,13 @@ void LineSplitter::emit_line(std::string_view line,
 }
 
 void LineSplitter::feed(std::string_view bytes, const std::function<void(std::string_view)>& emit) {
+  held_.clear();
   while (!bytes.empty()) {
     const auto newline = bytes.find('\n');
     if (newline == std::string_view::npos) {
       partial_.append(bytes);
       while (partial_.size() >= max_line_) {
-        emit(std::string_view(partial_).substr(0, max_line_));
+        emit(held_.emplace_back(partial_, 0, max_line_));
         partial_.erase(0, max_line_);
       }
       return;
@@ -24,7 +25,7 @@ void LineSplitter::feed(std::string_view bytes, const std::function<void(std::st
       emit_line(bytes.substr(0, newline), emit);
     } else {
       partial_.append(bytes.substr(0, newline));
-      emit_line(partial_, emit);
+      emit_line(held_.emplace_back(std::move(partial_)), emit);
       partial_.clear();
     }
     bytes.remove_prefix(newline + 1);
@@ -32,7 +33,7 @@ void LineSplitter::feed(std::string_view bytes, const std::function<void(std::st
 }
 
 void LineSplitter::finish(const std::function<void(std::string_view)>& emit) {
-  if (!partial_.empty()) emit_line(partial_, emit);
+  if (!partial_.empty()) emit_line(held_.emplace_back(std::move(partial_)), emit);
   partial_.clear();
 }
 

@@ -1,9 +1,12 @@
 #pragma once
 // Cuts a byte stream into lines. A line longer than the limit is cut at the
 // limit, so an engine that never prints '\n' cannot grow the buffer without
-// bound. Pure; one per stream.
+// bound. The views passed to `emit` stay valid until the next feed(), so a
+// caller may collect the lines of one read and hand them on together.
+// Pure; one per stream.
 
 #include <cstddef>
+#include <deque>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -23,6 +26,7 @@ class LineSplitter {
  private:
   void emit_line(std::string_view line, const std::function<void(std::string_view)>& emit);
   std::string partial_;
+  std::deque<std::string> held_;  // lines completed from partial_, until the next feed()
   std::size_t max_line_;
 };
 

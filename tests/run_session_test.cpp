@@ -284,6 +284,13 @@ TEST_CASE("run: 200 MB of engine output with an unread console finishes on time 
   CHECK(flood_lines == 2000000);
   CHECK(log.find("flood-done 2000000") != std::string::npos);
   CHECK(log.find("lines skipped") != std::string::npos);
+  // In order, and the engine's lines stay out of the rotating log, which
+  // they would otherwise rotate the supervisor's own messages out of.
+  CHECK(log.find("] flood 1 ") < log.find("] flood 2000000 "));
+  const fs::path session_log = summary["supervisor"]["log_file"].get<std::string>();
+  const auto main_log = test::read_file(session_log.parent_path() / "engine-supervisor.log");
+  CHECK(main_log.find("engine started") != std::string::npos);
+  CHECK(main_log.find("] flood ") == std::string::npos);
 }
 
 TEST_CASE("run: a failed pre-backup (the backup folder is a file) warns, records the error, and the session runs") {

@@ -116,6 +116,15 @@ class Pipe {
   Pipe() {
     if (::pipe2(fds_, O_CLOEXEC) != 0) fds_[0] = fds_[1] = -1;
   }
+  // Linux: a 1 MiB pipe instead of 64 KiB. A chatty engine then wakes the
+  // loop for one read per MiB, not per 64 KiB, and a burst waits in the
+  // kernel rather than blocking the engine. Unprivileged processes may ask
+  // for up to /proc/sys/fs/pipe-max-size (1 MiB by default); less is fine.
+  void enlarge() {
+#ifdef F_SETPIPE_SZ
+    if (ok()) (void)::fcntl(fds_[0], F_SETPIPE_SZ, 1 << 20);
+#endif
+  }
   ~Pipe() {
     close_read();
     close_write();
@@ -137,13 +146,15 @@ class Pipe {
 
 class PosixEngineProcess final : public EngineProcess {
  public:
-  PosixEngineProcess(asio::io_context& io, LineHandler on_line, ExitHandler on_exit)
-      : drain_(io, std::move(on_line), std::move(on_exit)), child_signals_(io, SIGCHLD) {}
+  PosixEngineProcess(asio::io_context& io, OutputHandler on_output, ExitHandler on_exit)
+      : drain_(io, std::move(on_output), std::move(on_exit)), child_signals_(io, SIGCHLD) {}
 
   Result<void> start(const EngineSpec& spec) {
     if (spec.argv.empty()) return Error{ExitCode::kEngineNotStarted, "engine.command is empty"};
     const ChildPlan plan = plan_child(spec);
     Pipe out, err, status;
+    out.enlarge();
+    err.enlarge();
     if (!out.ok() || !err.ok() || !status.ok()) {
       return Error{ExitCode::kEngineNotStarted,
                    "cannot start engine " + spec.argv[0] + ": pipe() failed: " +
@@ -264,10 +275,10 @@ int signal_number(std::string_view signal_name) {
 
 Result<std::unique_ptr<EngineProcess>> EngineProcess::spawn(EventLoop& loop,
                                                             const EngineSpec& spec,
-                                                            LineHandler on_line,
+                                                            OutputHandler on_output,
                                                             ExitHandler on_exit) {
   auto process =
-      std::make_unique<PosixEngineProcess>(loop.context(), std::move(on_line), std::move(on_exit));
+      std::make_unique<PosixEngineProcess>(loop.context(), std::move(on_output), std::move(on_exit));
   if (auto started = process->start(spec); !started) return started.error();
   return std::unique_ptr<EngineProcess>(std::move(process));
 }

@@ -109,8 +109,8 @@ Result<PipePair> make_pipe() {
 
 class WindowsEngineProcess final : public EngineProcess {
  public:
-  WindowsEngineProcess(asio::io_context& io, LineHandler on_line, ExitHandler on_exit)
-      : drain_(io, std::move(on_line), std::move(on_exit)), process_(io) {}
+  WindowsEngineProcess(asio::io_context& io, OutputHandler on_output, ExitHandler on_exit)
+      : drain_(io, std::move(on_output), std::move(on_exit)), process_(io) {}
 
   Result<void> start(const EngineSpec& spec) {
     if (spec.argv.empty()) return Error{ExitCode::kEngineNotStarted, "engine.command is empty"};
@@ -241,9 +241,9 @@ int signal_number(std::string_view) { return 0; }
 
 Result<std::unique_ptr<EngineProcess>> EngineProcess::spawn(EventLoop& loop,
                                                             const EngineSpec& spec,
-                                                            LineHandler on_line,
+                                                            OutputHandler on_output,
                                                             ExitHandler on_exit) {
-  auto process = std::make_unique<WindowsEngineProcess>(loop.context(), std::move(on_line),
+  auto process = std::make_unique<WindowsEngineProcess>(loop.context(), std::move(on_output),
                                                          std::move(on_exit));
   if (auto started = process->start(spec); !started) return started.error();
   return std::unique_ptr<EngineProcess>(std::move(process));

@@ -1,6 +1,6 @@
 #pragma once
 // Adapter, shared by the POSIX and Windows engine processes: drains the
-// engine's stdout and stderr pipes into lines, and reports the engine's end
+// engine's stdout and stderr pipes into lines, handed on a read at a time, and reports the engine's end
 // once it has exited and both pipes are at end of file. A grandchild that
 // keeps a pipe open cannot hold the report back for longer than kDrainLimit.
 // `Stream` is the platform's Asio pipe type (posix::stream_descriptor,
@@ -10,6 +10,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <string>
+#include <vector>
 
 #include "supervisor/engine_process.hpp"
 #include "supervisor/line_splitter.hpp"
@@ -20,13 +22,14 @@ template <class Stream>
 class OutputDrain {
  public:
   static constexpr auto kDrainLimit = std::chrono::seconds(1);
+  static constexpr std::size_t kReadBytes = 1 << 20;
 
-  OutputDrain(boost::asio::io_context& io, EngineProcess::LineHandler on_line,
+  OutputDrain(boost::asio::io_context& io, EngineProcess::OutputHandler on_output,
               EngineProcess::ExitHandler on_exit)
       : out_(io, OutputStream::kStdout),
         err_(io, OutputStream::kStderr),
         drain_timer_(io),
-        on_line_(std::move(on_line)),
+        on_output_(std::move(on_output)),
         on_exit_(std::move(on_exit)) {}
 
   Stream& out() { return out_.stream; }
@@ -59,7 +62,7 @@ class OutputDrain {
     Pipe(boost::asio::io_context& io, OutputStream which) : stream(io), kind(which) {}
     Stream stream;
     OutputStream kind;
-    std::array<char, 64 * 1024> buffer{};
+    std::vector<char> buffer = std::vector<char>(kReadBytes);  // as big as a Linux pipe may be
     LineSplitter lines;
     bool open = true;
   };
@@ -68,10 +71,12 @@ class OutputDrain {
     pipe.stream.async_read_some(
         boost::asio::buffer(pipe.buffer),
         [this, &pipe](const boost::system::error_code& error, std::size_t size) {
-          const auto emit = [this, &pipe](std::string_view line) { on_line_(pipe.kind, line); };
-          if (size > 0) pipe.lines.feed(std::string_view(pipe.buffer.data(), size), emit);
+          lines_.clear();
+          const auto collect = [this](std::string_view line) { lines_.push_back(line); };
+          if (size > 0) pipe.lines.feed(std::string_view(pipe.buffer.data(), size), collect);
+          if (error) pipe.lines.finish(collect);
+          if (!lines_.empty()) on_output_(pipe.kind, lines_);
           if (error) {
-            pipe.lines.finish(emit);
             pipe.open = false;
             maybe_finish();
             return;
@@ -90,7 +95,8 @@ class OutputDrain {
   Pipe out_;
   Pipe err_;
   boost::asio::steady_timer drain_timer_;
-  EngineProcess::LineHandler on_line_;
+  EngineProcess::OutputHandler on_output_;
+  std::vector<std::string_view> lines_;  // the complete lines of the current read
   EngineProcess::ExitHandler on_exit_;
   EngineExit exit_;
   bool exited_ = false;

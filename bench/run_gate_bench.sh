@@ -17,7 +17,6 @@ set -euo pipefail
 bench=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$bench")
 build="$root/build-bench"
-results="$bench/RESULTS.md"
 
 # -Werror stays off: this records numbers, and GCC 12 at -O3 warns
 # (-Wrestrict, a known false positive) in code outside bench/.
@@ -62,30 +61,13 @@ machine_info() {
   echo '```'
 }
 
-begin="<!-- es-gate-bench ${size_mb} MB: begin -->"
-end="<!-- es-gate-bench ${size_mb} MB: end -->"
 {
-  echo "$begin"
   echo "#### es-gate-bench, ${size_mb} MB"
   echo
   machine_info "$@"
   echo
   cat "$output"
-  echo "$end"
 } >"$section"
-
-if [[ ! -f $results ]]; then
-  printf '# Benchmark results\n\n' >"$results"
-fi
-if grep -qF "$begin" "$results"; then
-  # Replace the old section of this size in place.
-  awk -v begin="$begin" -v end="$end" -v file="$section" '
-    $0 == begin { while ((getline line < file) > 0) print line; skip = 1; next }
-    $0 == end { skip = 0; next }
-    !skip { print }
-  ' "$results" >"$results.new"
-  mv "$results.new" "$results"
-else
-  { echo; cat "$section"; } >>"$results"
-fi
-echo "recorded in $results" >&2
+# shellcheck source=bench/record_section.sh
+source "$bench/record_section.sh"
+record_section "es-gate-bench ${size_mb} MB" "$section"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages engine-supervisor needs to build and test.
+# Installs the Debian packages engine-supervisor needs to build and test;
+# with --bench, also what the benchmarks compare against.
 # Does nothing (and never touches the network) when every package is present.
 set -euo pipefail
 
@@ -16,6 +17,10 @@ packages=(
   python3 python3-jsonschema
   clang libclang-rt-14-dev
 )
+# bench/run_all.sh compares against supervisord.
+if [ "${1:-}" = --bench ]; then
+  packages+=(supervisor)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,5 +1,6 @@
 #include "common/console.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -28,8 +29,11 @@ class Console {
   void write(ConsoleStream stream, std::string&& text) {
     std::lock_guard lock(mutex_);
     if (queued_bytes_ + text.size() > limit_) {
-      ++dropped_;
-      ++dropped_since_report_;
+      // A write may hold many lines (the engine's output comes a read at a
+      // time): count lines, as the note says.
+      const auto lines = std::max<std::uint64_t>(1, std::count(text.begin(), text.end(), '\n'));
+      dropped_ += lines;
+      dropped_since_report_ += lines;
       return;
     }
     if (dropped_since_report_ > 0) {

@@ -437,12 +437,31 @@ Result<fs::path> find_config_file(const std::optional<fs::path>& explicit_file,
                    candidates[1].string() + ". Pass one with --config FILE, or --db PATH."};
 }
 
+namespace {
+
+// Text as render_config writes it. yaml-cpp writes a string that holds a
+// carriage return or another control character as a plain scalar, and reads
+// it back changed ("a\r" as "a"); in double quotes it is escaped.
+struct Text {
+  std::string_view value;
+};
+
+YAML::Emitter& operator<<(YAML::Emitter& out, Text text) {
+  if (std::any_of(text.value.begin(), text.value.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+    out << YAML::DoubleQuoted;
+  }
+  return out << std::string(text.value);
+}
+
+}  // namespace
+
 std::string render_config(const Config& c) {
   YAML::Emitter out;
   out << YAML::BeginMap;
   out << YAML::Key << "database" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "path" << YAML::Value << c.database.path.string();
-  out << YAML::Key << "backup_dir" << YAML::Value << c.database.backup_dir.string();
+  out << YAML::Key << "path" << YAML::Value << Text{c.database.path.string()};
+  out << YAML::Key << "backup_dir" << YAML::Value << Text{c.database.backup_dir.string()};
   out << YAML::Key << "allow_missing" << YAML::Value << c.database.allow_missing;
   out << YAML::Key << "require_local_filesystem" << YAML::Value
       << c.database.require_local_filesystem;
@@ -461,19 +480,25 @@ std::string render_config(const Config& c) {
   const auto& e = c.engine;
   out << YAML::Key << "engine" << YAML::Value << YAML::BeginMap;
   // No command is no key: `command: []` would not load again.
-  if (!e.command.empty()) out << YAML::Key << "command" << YAML::Value << YAML::Flow << e.command;
-  out << YAML::Key << "working_dir" << YAML::Value << e.working_dir.string();
+  if (!e.command.empty()) {
+    out << YAML::Key << "command" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const auto& arg : e.command) out << Text{arg};
+    out << YAML::EndSeq;
+  }
+  out << YAML::Key << "working_dir" << YAML::Value << Text{e.working_dir.string()};
   out << YAML::Key << "env" << YAML::Value << YAML::BeginMap;
-  for (const auto& [name, value] : e.env) out << YAML::Key << name << YAML::Value << value;
+  for (const auto& [name, value] : e.env) {
+    out << YAML::Key << Text{name} << YAML::Value << Text{value};
+  }
   out << YAML::EndMap;
   out << YAML::Key << "stop_signal" << YAML::Value << e.stop_signal;
   out << YAML::Key << "stop_grace_seconds" << YAML::Value << e.stop_grace_seconds;
   out << YAML::Key << "clean_exit_codes" << YAML::Value << YAML::Flow << e.clean_exit_codes;
   out << YAML::EndMap;
   out << YAML::Key << "summary" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "dir" << YAML::Value << c.summary_dir.string() << YAML::EndMap;
+  out << YAML::Key << "dir" << YAML::Value << Text{c.summary_dir.string()} << YAML::EndMap;
   out << YAML::Key << "logging" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "dir" << YAML::Value << c.logging_dir.string();
+  out << YAML::Key << "dir" << YAML::Value << Text{c.logging_dir.string()};
   out << YAML::Key << "level" << YAML::Value << c.logging_level << YAML::EndMap;
   out << YAML::Key << "ui" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "pause_on_exit" << YAML::Value << std::string(to_string(c.pause_on_exit))

@@ -211,7 +211,11 @@ TEST_CASE("config: text that is not UTF-8 is an error naming its key") {
 }
 
 TEST_CASE("config: render_config loads again to the same config") {
-  for (const std::string text : {"database: {path: a.db}\n", kFullConfig}) {
+  // Control characters: yaml-cpp wrote "au\rae\r" unquoted and read it back as "au\rae".
+  const char* control = R"(database: {path: "au\rae\r"}
+engine: {command: [x, "\t"], env: {"A\rB": "\x01\n"}}
+)";
+  for (const std::string text : {"database: {path: a.db}\n", kFullConfig, control}) {
     CAPTURE(text);
     const auto config = parse_config(text, "/srv/neo/engine-supervisor.yaml");
     REQUIRE(config.has_value());

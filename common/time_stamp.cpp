@@ -1,6 +1,5 @@
 #include "common/time_stamp.hpp"
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 namespace es {
@@ -54,14 +53,38 @@ std::optional<Clock::time_point> parse_layout(std::string_view text, std::string
   return from_fields(fields[0], fields[1], fields[2], fields[3], fields[4], fields[5]);
 }
 
+// The UTC fields of `when` by calendar arithmetic, not gmtime(): the C
+// runtime on Windows refuses times before 1970 ("time_t value out of range"),
+// and every time the clock holds must have a spelling, as it has a parse.
+struct Fields {
+  int year;
+  unsigned month, day;
+  long hours, minutes, seconds;
+};
+
+Fields fields_of(Clock::time_point when) {
+  using namespace std::chrono;
+  const auto second = floor<seconds>(when);
+  const auto midnight = floor<days>(second);
+  const year_month_day date{midnight};
+  const hh_mm_ss time{second - midnight};
+  return {static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+          static_cast<unsigned>(date.day()), static_cast<long>(time.hours().count()),
+          static_cast<long>(time.minutes().count()), static_cast<long>(time.seconds().count())};
+}
+
 }  // namespace
 
 std::string compact_stamp(Clock::time_point when) {
-  return fmt::format("{:%Y%m%dT%H%M%SZ}", fmt::gmtime(Clock::to_time_t(when)));
+  const auto f = fields_of(when);
+  return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z", f.year, f.month, f.day, f.hours,
+                     f.minutes, f.seconds);
 }
 
 std::string iso8601_utc(Clock::time_point when) {
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(Clock::to_time_t(when)));
+  const auto f = fields_of(when);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", f.year, f.month, f.day, f.hours,
+                     f.minutes, f.seconds);
 }
 
 std::optional<Clock::time_point> parse_compact_stamp(std::string_view text) {

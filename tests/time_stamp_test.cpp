@@ -33,3 +33,17 @@ TEST_CASE("time_stamp: a stamp the clock cannot hold is rejected, not wrapped to
   CHECK_FALSE(parse_iso8601_utc("9999-12-31T23:59:59Z").has_value());
   CHECK(*parse_compact_stamp("22620411T234716Z") > *parse_compact_stamp("20260422T142300Z"));
 }
+
+TEST_CASE("time_stamp: every time the clock holds has a spelling, before 1970 too") {
+  // Windows' C runtime cannot format times before 1970 with gmtime().
+  for (const char* stamp : {"16770921T001244Z", "19691231T235959Z", "19700101T000000Z",
+                            "20260422T142300Z", "22620411T234716Z"}) {
+    CAPTURE(stamp);
+    const auto when = es::parse_compact_stamp(stamp);
+    REQUIRE(when.has_value());
+    CHECK(es::compact_stamp(*when) == stamp);
+  }
+  const auto before_epoch = es::parse_iso8601_utc("1900-02-28T23:59:59Z");
+  REQUIRE(before_epoch.has_value());
+  CHECK(es::iso8601_utc(*before_epoch) == "1900-02-28T23:59:59Z");
+}

@@ -6,10 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <ctime>
 #include <mutex>
 
 #include "common/console.hpp"
@@ -75,11 +72,21 @@ class SessionFileSink final : public spdlog::sinks::base_sink<std::mutex> {
   SessionFileSink(const SessionFileSink&) = delete;
   SessionFileSink& operator=(const SessionFileSink&) = delete;
 
-  // Each line gets `prefix` (one time stamp for all: they came in one read).
-  void append_engine_lines(std::string_view prefix, std::span<const std::string_view> lines) {
+  // Each line is laid out as spdlog would log "[engine <stream>] <line>" at
+  // info, by the sink's own pattern, formatted once for all the lines of a
+  // read (one time stamp: they came in one read).
+  void append_engine_lines(std::string_view stream_name,
+                           std::span<const std::string_view> lines) {
     std::lock_guard lock(mutex_);
+    const std::string marker = "[engine " + std::string(stream_name) + "] ";
+    spdlog::memory_buf_t formatted;
+    formatter_->format(spdlog::details::log_msg("files", spdlog::level::info, marker), formatted);
+    const std::string_view layout(formatted.data(), formatted.size());
+    const auto eol_at = layout.rfind(marker) + marker.size();
+    const auto prefix = layout.substr(0, eol_at);
+    const auto eol = layout.substr(eol_at);
     text_.clear();
-    for (const auto line : lines) text_.append(prefix).append(line).push_back('\n');
+    for (const auto line : lines) text_.append(prefix).append(line).append(eol);
     std::fwrite(text_.data(), 1, text_.size(), file_);
   }
 
@@ -99,23 +106,6 @@ class SessionFileSink final : public spdlog::sinks::base_sink<std::mutex> {
 std::shared_ptr<SessionFileSink>& session_sink() {
   static std::shared_ptr<SessionFileSink> sink;
   return sink;
-}
-
-// What spdlog's file pattern would put before an engine line now:
-// "2026-04-22T14:23:00.123+02:00 [info] [engine stdout] ".
-std::string engine_line_prefix(std::string_view stream_name) {
-  const auto now = std::chrono::system_clock::now();
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  const std::tm local = spdlog::details::os::localtime(std::chrono::system_clock::to_time_t(now));
-  // spdlog's own %z arithmetic: strftime's %z is a zone name on some Windows
-  // C runtimes.
-  const int offset = spdlog::details::os::utc_minutes_offset(local);
-  char stamp[64];
-  const auto length = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &local);
-  std::snprintf(stamp + length, sizeof stamp - length, ".%03d%c%02d:%02d", static_cast<int>(millis),
-                offset < 0 ? '-' : '+', std::abs(offset) / 60, std::abs(offset) % 60);
-  return std::string(stamp) + " [info] [engine " + std::string(stream_name) + "] ";
 }
 
 std::shared_ptr<spdlog::sinks::sink> console_sink() {
@@ -202,7 +192,7 @@ Result<fs::path> add_session_log(const fs::path& logging_dir, std::string_view r
 
 void log_engine_lines(std::string_view stream_name, std::span<const std::string_view> lines) {
   if (auto& sink = session_sink()) {
-    return sink->append_engine_lines(engine_line_prefix(stream_name), lines);
+    return sink->append_engine_lines(stream_name, lines);
   }
   // No session log: the rotating log is the only record left.
   if (auto& logger = files_only_logger()) {

@@ -220,6 +220,13 @@ class Reader {
     if (!is_unicode_text(node.Scalar())) {
       fail(node.Mark(), key, "is not UTF-8 text (save the file as UTF-8)");
     }
+    // The OS would cut the text there: a path, an argument or a variable
+    // that silently ends early.
+    if (node.Scalar().find('\0') != std::string::npos) {
+      fail(node.Mark(), key,
+           "holds a NUL character (\\0), which no path, argument or environment variable can "
+           "carry");
+    }
     return node.Scalar();
   }
 
@@ -310,6 +317,12 @@ void read_engine(const Reader& r, const YAML::Node& root, Config& config) {
     r.require_known_keys(env, "engine.env", {});
     for (const auto& entry : env) {
       const std::string name = r.text(entry.first, "engine.env");
+      // The engine would see "A=B: c" as A set to "B: c", and no OS takes a
+      // nameless variable.
+      if (name.empty() || name.find('=') != std::string::npos) {
+        r.fail(entry.first.Mark(), "engine.env",
+               "'" + name + "' is not a variable name: a name is not empty and holds no '='");
+      }
       if (!entry.second.IsScalar()) {
         r.fail(entry.second.Mark(), "engine.env." + name, "must be a single value");
       }
@@ -488,6 +501,9 @@ std::string render_config(const Config& c) {
   out << YAML::Key << "working_dir" << YAML::Value << Text{e.working_dir.string()};
   out << YAML::Key << "env" << YAML::Value << YAML::BeginMap;
   for (const auto& [name, value] : e.env) {
+    // A plain key may be at most 1024 characters long, escapes included
+    // (up to 10 for one character); a longer one must be written "? name".
+    if (name.size() > 100) out << YAML::LongKey;
     out << YAML::Key << Text{name} << YAML::Value << Text{value};
   }
   out << YAML::EndMap;

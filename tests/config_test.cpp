@@ -200,6 +200,18 @@ TEST_CASE("config: a key that is not a plain name is an error") {
   check_error("[a]: 1\n", "a key must be a plain name");
 }
 
+TEST_CASE("config: an environment variable the OS cannot carry is an error naming its key") {
+  check_error("database: {path: a}\nengine:\n  env: {\"A=B\": x}\n",
+              "line 3, key 'engine.env': 'A=B' is not a variable name");
+  check_error("database: {path: a}\nengine:\n  env: {\"\": x}\n",
+              "line 3, key 'engine.env': '' is not a variable name");
+  check_error("database: {path: a}\nengine:\n  env: {\"A\\0B\": x}\n",
+              "line 3, key 'engine.env': holds a NUL character");
+  check_error("database: {path: a}\nengine:\n  env: {A: \"x\\0\"}\n",
+              "line 3, key 'engine.env.A': holds a NUL character");
+  check_error("database: {path: \"a\\0.db\"}\n", "line 1, key 'database.path': holds a NUL");
+}
+
 TEST_CASE("config: text that is not UTF-8 is an error naming its key") {
   check_error("database:\n  path: \"caf\xe9.db\"\n",
               "line 2, key 'database.path': is not UTF-8 text");
@@ -215,7 +227,14 @@ TEST_CASE("config: render_config loads again to the same config") {
   const char* control = R"(database: {path: "au\rae\r"}
 engine: {command: [x, "\t"], env: {"A\rB": "\x01\n"}}
 )";
-  for (const std::string text : {"database: {path: a.db}\n", kFullConfig, control}) {
+  // A plain key longer than 1024 characters is not YAML; the fuzzer found
+  // config show writing one.
+  std::string bells;
+  for (int i = 0; i < 300; ++i) bells += "\\a";
+  const std::string long_name = "database: {path: a}\nengine:\n  env:\n    ? \"" + bells +
+                                "\"\n    : x\n    ? " + std::string(1100, 'N') + "\n    : y\n";
+  for (const std::string& text : {std::string("database: {path: a.db}\n"),
+                                 std::string(kFullConfig), std::string(control), long_name}) {
     CAPTURE(text);
     const auto config = parse_config(text, "/srv/neo/engine-supervisor.yaml");
     REQUIRE(config.has_value());

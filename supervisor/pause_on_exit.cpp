@@ -19,9 +19,24 @@ bool should_pause(PauseOnExit setting, bool exit_nonzero, bool stdin_is_terminal
   return false;
 }
 
+namespace {
+
+std::string banner(ExitCode code) {
+  return "\n==== engine-supervisor stopped with exit code " + std::to_string(to_int(code)) +
+         " ====\n";
+}
+
+void wait_for_enter(const std::string& summary) {
+  console_write(ConsoleStream::kErr, summary + "Press Enter to close this window.\n");
+  console_flush(std::chrono::seconds(5));
+  std::string ignored;
+  std::getline(std::cin, ignored);
+}
+
+}  // namespace
+
 std::string pause_summary(const Config& config, const SessionEnd& end) {
-  std::string text = "\n==== engine-supervisor stopped with exit code " +
-                     std::to_string(to_int(end.exit_code)) + " ====\n";
+  std::string text = banner(end.exit_code);
   text += "  outcome:     " + (end.outcome.empty() ? std::string("unknown") : end.outcome) + "\n";
   text += "  why:         " + end.halt_reason + "\n";
   text += "  database:    " + config.database.path.string() + "\n";
@@ -41,10 +56,15 @@ void pause_if_wanted(const Config& config, const SessionEnd& end) {
                     stream_is_terminal(0), console_is_own())) {
     return;
   }
-  console_write(ConsoleStream::kErr, pause_summary(config, end) + "Press Enter to close this window.\n");
-  console_flush(std::chrono::seconds(5));
-  std::string ignored;
-  std::getline(std::cin, ignored);
+  wait_for_enter(pause_summary(config, end));
+}
+
+void pause_if_wanted_before_config(ExitCode code) {
+  if (!should_pause(PauseOnExit::kAuto, code != ExitCode::kSuccess, stream_is_terminal(0),
+                    console_is_own())) {
+    return;
+  }
+  wait_for_enter(banner(code) + "  why:         the error above; no session was started\n");
 }
 
 }  // namespace es

@@ -25,4 +25,9 @@ std::string pause_summary(const Config& config, const SessionEnd& end);
 // Prints the summary and waits for Enter if should_pause() says so.
 void pause_if_wanted(const Config& config, const SessionEnd& end);
 
+// For a failure before there is a config to read ui.pause_on_exit from (a
+// config error): pauses as the default, auto, would, so a desktop shortcut's
+// window does not close on the error unread.
+void pause_if_wanted_before_config(ExitCode code);
+
 }  // namespace es

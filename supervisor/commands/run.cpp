@@ -11,20 +11,24 @@ ExitCode run_run_command(const RunOptions& options) {
   // No file logging yet: the lock comes first, so a refused second run
   // touches nothing of the running one, its log included.
   auto target = load_target_or_report(options.target);
-  if (!target) return target.error().exit_code;
-  if (target->config.source_file.empty()) {
-    const Error error{ExitCode::kUsage,
-                      "`run` needs a config file with engine.command (--config FILE); --db is "
-                      "for check, backup, backups, history, restore and snapshot"};
+  if (!target) {
+    pause_if_wanted_before_config(target.error().exit_code);
+    return target.error().exit_code;
+  }
+  const auto refuse = [](const Error& error) {
     report_failure(error);
+    pause_if_wanted_before_config(error.exit_code);
     return error.exit_code;
+  };
+  if (target->config.source_file.empty()) {
+    return refuse({ExitCode::kUsage,
+                   "`run` needs a config file with engine.command (--config FILE); --db is "
+                   "for check, backup, backups, history, restore and snapshot"});
   }
   if (target->config.engine.command.empty()) {
-    const Error error{ExitCode::kConfigInvalid,
-                      "config error in " + target->config.source_file.string() +
-                          ", key 'engine.command': `run` needs the engine's command line"};
-    report_failure(error);
-    return error.exit_code;
+    return refuse({ExitCode::kConfigInvalid,
+                   "config error in " + target->config.source_file.string() +
+                       ", key 'engine.command': `run` needs the engine's command line"});
   }
   const auto end =
       run_session(SessionRequest{target->config, target->target_argument, options.version});

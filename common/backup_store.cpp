@@ -81,8 +81,15 @@ BackupName unused_name(const fs::path& folder, const std::string& db_file, Backu
   return name;
 }
 
-Result<void> verify_copy(const fs::path& copy) {
-  const auto report = run_integrity_check(copy, CheckMode::kQuick);
+// What a backup that was abandoned for a stop request fails with.
+Error abandoned(const fs::path& source, const fs::path& target) {
+  return Error{ExitCode::kIoError, "backup of " + source.string() + " to " + target.string() +
+                                       " abandoned: a stop was requested"};
+}
+
+Result<void> verify_copy(const fs::path& source, const fs::path& copy, std::stop_token stop) {
+  const auto report = run_integrity_check(copy, CheckMode::kQuick, {}, stop);
+  if (report.stopped) return abandoned(source, copy);
   if (!report.ok()) {
     return Error{ExitCode::kIoError, "verification of backup " + copy.string() +
                                          " failed: quick_check says: " + report.first_failure()};
@@ -107,7 +114,7 @@ std::string next_step(int rc, const fs::path& target) {
 
 // The copy itself; both connections are closed when it returns.
 Result<void> copy_pages(const fs::path& source, const fs::path& target,
-                        const BackupProgress& progress) {
+                        const BackupProgress& progress, std::stop_token stop) {
   auto from = SqliteDb::open_read_only(source);
   if (!from) return from.error();
   auto to = SqliteDb::open_owned(target, false);
@@ -126,10 +133,13 @@ Result<void> copy_pages(const fs::path& source, const fs::path& target,
   if (!backup.get()) {
     return to->error("backup of " + source.string() + " to", sqlite3_errcode(to->get()));
   }
-  int pages_per_step = progress ? kProgressChunkPages : -1;
+  // In chunks when someone watches or may ask to stop: one step cannot be
+  // left midway.
+  int pages_per_step = progress || stop.stop_possible() ? kProgressChunkPages : -1;
   int last_remaining = std::numeric_limits<int>::max();
   for (int retries = 0;;) {
     const int rc = sqlite3_backup_step(backup.get(), pages_per_step);
+    if (rc != SQLITE_DONE && stop.stop_requested()) return abandoned(source, target);
     if (progress) {
       const int remaining = sqlite3_backup_remaining(backup.get());
       progress(remaining, sqlite3_backup_pagecount(backup.get()));
@@ -167,7 +177,7 @@ Result<void> copy_pages(const fs::path& source, const fs::path& target,
 }  // namespace
 
 Result<void> copy_database(const fs::path& source, const fs::path& target,
-                           const BackupProgress& progress) {
+                           const BackupProgress& progress, std::stop_token stop) {
   // SQLite's side files of the target are ours to delete only if our own
   // connection made them: none may be there before it opens the target. A
   // journal already there would also be rolled back into the copy.
@@ -180,7 +190,7 @@ Result<void> copy_database(const fs::path& source, const fs::path& target,
                                            " already exists and is not ours; it was left as it is"};
     }
   }
-  auto copied = copy_pages(source, target, progress);
+  auto copied = copy_pages(source, target, progress, stop);
   if (!copied) {
     // A failed write (SQLITE_FULL, say) leaves the pager in its error state,
     // and SQLite then keeps the target's -journal as a hot journal for the
@@ -202,7 +212,8 @@ Result<TakenBackup> BackupStore::take(BackupKind kind, int retention_count,
 }
 
 Result<PreparedBackup> BackupStore::prepare(BackupKind kind, Clock::time_point now,
-                                            const BackupProgress& progress) const {
+                                            const BackupProgress& progress,
+                                            std::stop_token stop) const {
   const auto start = std::chrono::steady_clock::now();
   std::error_code ec;
   if (!fs::is_regular_file(db_path_, ec)) {
@@ -219,10 +230,12 @@ Result<PreparedBackup> BackupStore::prepare(BackupKind kind, Clock::time_point n
     return Error{ExitCode::kIoError, "backup of " + db_path_.string() + " failed: " +
                                          pending.error().message};
   }
-  if (auto copied = copy_database(db_path_, pending->temp_path(), progress); !copied) {
+  if (auto copied = copy_database(db_path_, pending->temp_path(), progress, stop); !copied) {
     return copied.error();
   }
-  if (auto verified = verify_copy(pending->temp_path()); !verified) return verified.error();
+  if (auto verified = verify_copy(db_path_, pending->temp_path(), stop); !verified) {
+    return verified.error();
+  }
   PreparedBackup prepared(std::move(*pending), name);
   prepared.seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return prepared;

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -82,10 +83,12 @@ class BackupStore {
   // take() in two halves, so the copy can be made while the integrity gate
   // runs and be kept only if the gate passes. prepare() copies and verifies
   // under a temporary name; commit() renames it into place, then applies
-  // retention.
+  // retention. A stop requested through `stop` abandons it between chunks
+  // of the copy or during its verification, with an error saying so.
   [[nodiscard]] Result<PreparedBackup> prepare(BackupKind kind,
                                                Clock::time_point now = Clock::now(),
-                                               const BackupProgress& progress = {}) const;
+                                               const BackupProgress& progress = {},
+                                               std::stop_token stop = {}) const;
   [[nodiscard]] Result<TakenBackup> commit(PreparedBackup prepared, int retention_count) const;
 
   // This DB's backups, newest first. Only regular files with a matching name.
@@ -127,6 +130,7 @@ class BackupStore {
 // such a side file exists before it starts: that one is not its own.
 [[nodiscard]] Result<void> copy_database(const std::filesystem::path& source,
                                          const std::filesystem::path& target,
-                                         const BackupProgress& progress = {});
+                                         const BackupProgress& progress = {},
+                                         std::stop_token stop = {});
 
 }  // namespace es

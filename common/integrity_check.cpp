@@ -60,10 +60,13 @@ struct ProgressContext {
   const CheckProgress* progress;
   std::chrono::steady_clock::time_point start;
   std::int64_t page_count;
+  std::stop_token stop;
 };
 
 int on_progress(void* context) {
   auto* ctx = static_cast<ProgressContext*>(context);
+  if (ctx->stop.stop_requested()) return 1;
+  if (!*ctx->progress) return 0;
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - ctx->start;
   return (*ctx->progress)(elapsed.count(), ctx->page_count) ? 0 : 1;
 }
@@ -93,7 +96,7 @@ void read_shape(CheckReport& report, SqliteDb& db) {
 }  // namespace
 
 CheckReport run_integrity_check(const fs::path& db_path, CheckMode mode,
-                                const CheckProgress& progress) {
+                                const CheckProgress& progress, std::stop_token stop) {
   const auto start = std::chrono::steady_clock::now();
   CheckReport report;
   report.db_path = db_path;
@@ -126,14 +129,24 @@ CheckReport run_integrity_check(const fs::path& db_path, CheckMode mode,
   // Only a hint: the pragma reads the schema, so on a damaged header it fails,
   // and the check below then reports that damage with its own verdict.
   if (mode == CheckMode::kFull) std::ignore = db->execute("PRAGMA cache_size=-65536", "cache size");
-  ProgressContext context{&progress, start, 0};
-  if (progress) {
-    if (auto pages = db->query_int("PRAGMA page_count", "page count")) context.page_count = *pages;
+  ProgressContext context{&progress, start, 0, stop};
+  if (progress || stop.stop_possible()) {
+    if (progress) {
+      if (auto pages = db->query_int("PRAGMA page_count", "page count")) context.page_count = *pages;
+    }
     sqlite3_progress_handler(db->get(), kProgressInstructions, on_progress, &context);
   }
-  collect_rows(report, *db);
-  if (report.ok()) read_shape(report, *db);
+  {
+    // The check spends most of its time in the one VM step that walks the
+    // b-trees, where no progress handler runs; sqlite3_interrupt() reaches
+    // it from any thread. The handler above catches a stop that comes
+    // before that step has begun, which would reset the interrupt.
+    const std::stop_callback interrupt(stop, [raw = db->get()] { sqlite3_interrupt(raw); });
+    if (!stop.stop_requested()) collect_rows(report, *db);
+    if (report.ok() && !stop.stop_requested()) read_shape(report, *db);
+  }
   sqlite3_progress_handler(db->get(), 0, nullptr, nullptr);
+  report.stopped = stop.stop_requested();
   return finish();
 }
 

@@ -4,11 +4,13 @@
 // Never creates the DB and never changes its files: a missing file is
 // reported without being opened, and an existing one is opened with
 // SQLITE_OPEN_READONLY. A failed check is a value (the report), not an Error.
-// Blocking; call from one thread per report.
+// Blocking; call from one thread per report. A stop requested through the
+// token, from any thread, cuts the check short.
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -38,6 +40,7 @@ struct CheckReport {
   std::uintmax_t file_size = 0;
   std::int64_t page_count = 0;
   std::int64_t schema_objects = 0;  // entries in sqlite_schema; 0 for an empty DB
+  bool stopped = false;  // cut short by a stop request: the verdict then means nothing
 
   bool ok() const { return verdict == CheckVerdict::kOk; }
   // The line an operator reads first: "ok", the first failure row, or the error.
@@ -52,6 +55,6 @@ inline constexpr int kMaxCheckRows = 100;
 using CheckProgress = std::function<bool(double seconds_elapsed, std::int64_t page_count)>;
 
 CheckReport run_integrity_check(const std::filesystem::path& db_path, CheckMode mode,
-                                const CheckProgress& progress = {});
+                                const CheckProgress& progress = {}, std::stop_token stop = {});
 
 }  // namespace es

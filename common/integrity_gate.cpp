@@ -87,9 +87,10 @@ std::string shell_quote(const std::string& argument) {
   return quoted + "'";
 }
 
-GateResult run_integrity_gate(const GateRequest& request, const CheckProgress& progress) {
+GateResult run_integrity_gate(const GateRequest& request, const CheckProgress& progress,
+                              std::stop_token stop) {
   GateResult result;
-  result.report = run_integrity_check(request.db_path, request.mode, progress);
+  result.report = run_integrity_check(request.db_path, request.mode, progress, stop);
   const BackupStore store(request.db_path, request.backup_dir);
   const auto& report = result.report;
 

@@ -41,7 +41,8 @@ struct GateResult {
   std::string summary_line() const;
 };
 
-GateResult run_integrity_gate(const GateRequest& request, const CheckProgress& progress = {});
+GateResult run_integrity_gate(const GateRequest& request, const CheckProgress& progress = {},
+                              std::stop_token stop = {});
 
 // A command line an operator can paste: arguments quoted where the shell needs it.
 std::string shell_quote(const std::string& argument);

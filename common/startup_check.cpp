@@ -4,7 +4,8 @@
 
 namespace es {
 
-StartupCheck run_startup_check(const StartupCheckRequest& request, const CheckProgress& progress) {
+StartupCheck run_startup_check(const StartupCheckRequest& request, const CheckProgress& progress,
+                               std::stop_token stop) {
   StartupCheck result;
   const BackupStore store(request.gate.db_path, request.gate.backup_dir);
   std::error_code ec;
@@ -14,22 +15,27 @@ StartupCheck run_startup_check(const StartupCheckRequest& request, const CheckPr
 
   std::future<Result<PreparedBackup>> prepared;
   if (result.backup_attempted) {
-    prepared = std::async(std::launch::async,
-                          [&store, &request] { return store.prepare(request.backup_kind); });
+    prepared = std::async(std::launch::async, [&store, &request, stop] {
+      return store.prepare(request.backup_kind, Clock::now(), {}, stop);
+    });
   }
   // With the check turned off, a missing DB is still refused: that guard
   // costs nothing and a vanished DB must never become a fresh one.
   if (request.run_gate || !db_exists) {
-    result.gate = run_integrity_gate(request.gate, progress);
+    result.gate = run_integrity_gate(request.gate, progress, stop);
   } else {
     result.gate.report.db_path = request.gate.db_path;
     result.gate.report.verdict = CheckVerdict::kOk;
     result.gate.report.rows = {"skipped"};
   }
-  if (!result.backup_attempted) return result;
+  if (!result.backup_attempted) {
+    result.stopped = stop.stop_requested();
+    return result;
+  }
 
   auto copy = prepared.get();
-  if (!result.gate.passed()) {
+  result.stopped = stop.stop_requested();
+  if (result.stopped || !result.gate.passed()) {
     result.backup_attempted = false;  // the copy is discarded with `copy`
     return result;
   }

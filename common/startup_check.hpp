@@ -6,8 +6,13 @@
 // it becomes a backup (rename, retention) only if the gate passes. A failed
 // gate leaves no backup behind; a failed backup never blocks (the caller
 // warns). Blocking; uses one extra thread for the backup.
+//
+// A stop requested through `stop` (from any thread: Ctrl+C) abandons both
+// at once, not after a check that takes minutes on a big DB: the gate is
+// interrupted, and the copy is dropped with its temporary.
 
 #include <optional>
+#include <stop_token>
 
 #include "common/backup_store.hpp"
 #include "common/integrity_gate.hpp"
@@ -19,6 +24,7 @@ struct StartupCheck {
   bool backup_attempted = false;
   std::optional<TakenBackup> backup;  // set when taken
   std::optional<Error> backup_error;  // set when attempted and failed
+  bool stopped = false;  // a stop was requested: neither the gate nor the backup counts
 };
 
 struct StartupCheckRequest {
@@ -30,6 +36,6 @@ struct StartupCheckRequest {
 };
 
 StartupCheck run_startup_check(const StartupCheckRequest& request,
-                               const CheckProgress& progress = {});
+                               const CheckProgress& progress = {}, std::stop_token stop = {});
 
 }  // namespace es

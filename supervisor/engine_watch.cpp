@@ -36,6 +36,7 @@ struct EngineWatch::Impl {
   EngineExit exit;
   bool stop_recorded = false;
   bool stopped_before_start = false;
+  std::stop_source stop_before_start;  // the token of run_before_start's work
   std::string echo_;  // reused: the console text of one read
 
   // Every line goes to the session log and, prefixed, to the console: one
@@ -79,10 +80,14 @@ struct EngineWatch::Impl {
     if (!engine) {
       // Before the engine exists there is nothing to stop; the lifecycle
       // asks, and then does not start it.
-      if (!stopped_before_start) spdlog::warn("stop requested ({}) before the engine started: "
-                                              "finishing the current step, then not starting it",
-                                              request.source);
+      if (!stopped_before_start) {
+        spdlog::warn("stop requested ({}) before the engine started: a running integrity check "
+                     "or backup is abandoned, any other step finished, and the engine is not "
+                     "started",
+                     request.source);
+      }
       stopped_before_start = true;
+      stop_before_start.request_stop();
       return;
     }
     // The OS will end us soon after a console close: stop within its limit.
@@ -119,6 +124,10 @@ EngineWatch::EngineWatch(WatchSettings settings) : impl_(std::make_unique<Impl>(
 bool EngineWatch::stop_requested_before_start() {
   impl_->loop.poll();
   return impl_->stopped_before_start;
+}
+
+void EngineWatch::run_before_start(const std::function<void(std::stop_token)>& work) {
+  impl_->loop.run_beside([&] { work(impl_->stop_before_start.get_token()); });
 }
 
 EngineWatch::~EngineWatch() = default;

@@ -6,11 +6,13 @@
 //
 // Single-threaded: everything happens on the thread that calls run(), which
 // must be the thread that lives as long as the supervisor (PR_SET_PDEATHSIG
-// fires when the spawning thread exits).
+// fires when the spawning thread exits). Only run_before_start's work runs
+// elsewhere, and it reaches this thread only through its stop token.
 
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <stop_token>
 #include <string>
 
 #include "common/result.hpp"
@@ -45,6 +47,11 @@ class EngineWatch {
   // True if a stop signal arrived before start(): the caller then does not
   // start the engine. Dispatches pending signals; never blocks.
   bool stop_requested_before_start();
+
+  // Runs `work` (a step before the engine starts) on a thread of its own
+  // while this one handles stop signals, so one is acted on at once: it
+  // requests a stop through `work`'s token. Blocks until `work` returns.
+  void run_before_start(const std::function<void(std::stop_token)>& work);
 
   // Starts the engine; its pid on success. kEngineNotStarted on failure.
   [[nodiscard]] Result<long> start(const EngineSpec& spec);

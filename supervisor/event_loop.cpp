@@ -1,8 +1,11 @@
 #include "supervisor/event_loop.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <exception>
 #include <map>
+#include <thread>
 
 #include "supervisor/platform/stop_signals.hpp"
 
@@ -42,6 +45,26 @@ void EventLoop::cancel_timer(int id) {
 void EventLoop::run() {
   impl_->io.restart();
   impl_->io.run();
+}
+
+void EventLoop::run_beside(const std::function<void()>& work) {
+  bool done = false;  // only touched on this thread
+  std::exception_ptr failure;
+  std::thread worker([&] {
+    try {
+      work();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    asio::post(impl_->io, [this, &done] {
+      done = true;
+      impl_->io.stop();
+    });
+  });
+  // A handler may stop the loop too; only the worker's end ends this.
+  while (!done) run();
+  worker.join();
+  if (failure) std::rethrow_exception(failure);
 }
 
 void EventLoop::poll() {

@@ -3,7 +3,8 @@
 // the lifecycle sees timers and signals as callbacks; only the adapters
 // (event_loop.cpp, the platform files) include Asio.
 //
-// Single-threaded: run() dispatches every handler on the calling thread.
+// Single-threaded: run() dispatches every handler on the calling thread;
+// run_beside() is the one way work runs elsewhere meanwhile.
 
 #include <chrono>
 #include <functional>
@@ -52,6 +53,9 @@ class EventLoop {
 
   // Runs handlers until stop() is called.
   void run();
+  // Runs `work` on a thread of its own while this thread runs handlers (a
+  // stop signal among them), until `work` returns; rethrows what it threw.
+  void run_beside(const std::function<void()>& work);
   // Runs the handlers that are ready now, without waiting.
   void poll();
   void stop();

@@ -40,6 +40,7 @@ class Session {
     begin_run();
     if (auto refused = check_location()) return abort_run(*refused, "network_filesystem");
     const auto startup = gate_and_pre_backup();
+    if (startup.stopped) return abort_run(stopped_early(), "stop_requested");
     if (!startup.gate.passed()) return abort_run(*startup.gate.failure, "integrity_failed");
     if (auto refused = check_sole_writer()) return abort_run(*refused, "db_open_elsewhere");
     if (watch_->stop_requested_before_start()) return abort_run(stopped_early(), "stop_requested");
@@ -131,8 +132,12 @@ class Session {
                    to_string(safeguards.integrity_check_mode));
     }
     // The gate's progress is shown; the backup copies alongside, silently.
+    // Both run beside the event loop, so a Ctrl+C abandons them at once.
     ProgressDisplay display("checking " + config_.database.path.string());
-    auto result = run_startup_check(check, show_check_progress(display));
+    StartupCheck result;
+    watch_->run_before_start([&](std::stop_token stop) {
+      result = run_startup_check(check, show_check_progress(display), stop);
+    });
     display.finish();
     auto& health = summary_.db_health;
     for (const auto& stale :
@@ -140,13 +145,17 @@ class Session {
       warn("a killed backup left the temporary " + stale.string() +
            "; it is not a backup and may be deleted");
     }
-    health.integrity_check =
-        check.run_gate || result.gate.failure ? result.gate.summary_line() : "skipped";
+    health.integrity_check = result.gate.report.stopped ? "not finished: stop requested"
+                             : check.run_gate || result.gate.failure ? result.gate.summary_line()
+                                                                      : "skipped";
     health.integrity_check_seconds = result.gate.report.seconds;
     if (result.gate.first_run) {
       spdlog::warn("{} does not exist: first run (database.allow_missing is true); no check, "
                    "no pre-session backup",
                    config_.database.path.string());
+    } else if (result.stopped) {
+      spdlog::warn("stop requested during the integrity check and pre-session backup: no "
+                   "backup was kept, and the engine will not be started");
     } else if (result.gate.passed() && check.run_gate) {
       spdlog::info("integrity check ok in {:.2f} s", result.gate.report.seconds);
     }

@@ -326,3 +326,17 @@ TEST_CASE("backup: a -journal already beside the copy's target is not ours: the 
   CHECK(test::read_file(dir / "copy.tmp-journal") == "someone's journal");
   CHECK(test::read_file(target).empty());
 }
+
+TEST_CASE("backup: a stop request abandons the copy with an error saying so, and no file is left") {
+  test::TempDir dir;
+  test::make_db(dir / "live.db", 20000, 300);  // more than one chunk of the copy
+  fs::create_directory(dir / "backups");
+  std::stop_source stop;
+  stop.request_stop();
+  const BackupStore store(dir / "live.db", dir / "backups");
+  auto prepared = store.prepare(BackupKind::kPreSession, Clock::now(), {}, stop.get_token());
+  REQUIRE_FALSE(prepared.has_value());
+  CHECK(prepared.error().message.find("abandoned: a stop was requested") != std::string::npos);
+  CHECK(prepared.error().message.find((dir / "live.db").string()) != std::string::npos);
+  CHECK(fs::is_empty(dir / "backups"));
+}

@@ -328,7 +328,7 @@ TEST_CASE("run: a corrupt history file never stops a session") {
   CHECK(test::read_file(history).rfind("{\"event\":\"run_started\",\"run_id\":\"x\"\n", 0) == 0);
 }
 
-TEST_CASE("run: a stop signal during the gate leaves no partial backup and the engine is never started") {
+TEST_CASE("run: a stop signal during the gate cuts it short, keeps no backup and never starts the engine") {
   RunFixture f;
   test::make_db(f.db(), 120000, 300);  // a check that takes a moment
   f.configure({"--seconds", "5"});
@@ -342,11 +342,11 @@ TEST_CASE("run: a stop signal during the gate leaves no partial backup and the e
   const auto summary = f.latest_summary();
   CHECK(summary["outcome"] == "aborted");
   CHECK(summary["halt_reason"] == "stop_requested");
-  for (const auto& entry : fs::directory_iterator(f.dir / "backups")) {
-    CAPTURE(entry.path());
-    CHECK(entry.path().extension() != ".tmp");
-    CHECK(run_integrity_check(entry.path(), CheckMode::kQuick).ok());
-  }
+  // Interrupted, not waited for: on a big DB the check takes minutes.
+  CHECK(summary["db_health"]["integrity_check"] == "not finished: stop requested");
+  CHECK(summary["db_health"]["pre_session_backup"].is_null());
+  CHECK(result.err.find("no backup was kept") != std::string::npos);
+  CHECK(fs::is_empty(f.dir / "backups"));  // not even a temporary
 }
 
 TEST_CASE("run: a missing DB is refused when backups of it exist, even with allow_missing or the check off") {

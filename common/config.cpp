@@ -201,11 +201,13 @@ class Reader {
   }
 
   std::optional<YAML::Node> sequence(const YAML::Node& map, std::string_view section,
-                                     std::string_view key) const {
+                                     std::string_view key, std::string_view example) const {
     if (!map.IsDefined()) return std::nullopt;
     YAML::Node node = map[std::string(key)];
     if (!node.IsDefined()) return std::nullopt;
-    if (!node.IsSequence()) fail(node.Mark(), join(section, key), "must be a list, like [a, b]");
+    if (!node.IsSequence()) {
+      fail(node.Mark(), join(section, key), "must be a list, like " + std::string(example));
+    }
     return node;
   }
 
@@ -293,7 +295,7 @@ void read_engine(const Reader& r, const YAML::Node& root, Config& config) {
   r.require_known_keys(node, "engine",
                        {"command", "working_dir", "env", "stop_signal", "stop_grace_seconds",
                         "clean_exit_codes"});
-  if (auto command = r.sequence(node, "engine", "command")) {
+  if (auto command = r.sequence(node, "engine", "command", "[python3, engine.py]")) {
     for (const auto& arg : *command) {
       if (!arg.IsScalar()) r.fail(arg.Mark(), "engine.command", "every item must be a string");
       e.command.push_back(r.text(arg, "engine.command"));
@@ -306,8 +308,6 @@ void read_engine(const Reader& r, const YAML::Node& root, Config& config) {
     if (e.command.front().find_first_of("/\\") != std::string::npos) {
       e.command.front() = r.resolve(e.command.front()).string();
     }
-  } else if (node["command"].IsDefined()) {
-    r.fail(node["command"].Mark(), "engine.command", "must be a list, like [python3, engine.py]");
   }
   const auto working_dir = r.get_string(node, "engine", "working_dir", "");
   if (!working_dir.empty()) e.working_dir = r.resolve(working_dir);
@@ -331,7 +331,7 @@ void read_engine(const Reader& r, const YAML::Node& root, Config& config) {
   }
   e.stop_signal = r.get_choice(node, "engine", "stop_signal", "SIGINT", known_stop_signals());
   e.stop_grace_seconds = r.get_int(node, "engine", "stop_grace_seconds", 30, 1, 3600);
-  if (auto codes = r.sequence(node, "engine", "clean_exit_codes")) {
+  if (auto codes = r.sequence(node, "engine", "clean_exit_codes", "[0, 3]")) {
     e.clean_exit_codes.clear();
     for (const auto& code : *codes) {
       if (!code.IsScalar()) r.fail(code.Mark(), "engine.clean_exit_codes", "must hold numbers");

@@ -112,7 +112,8 @@ TEST_CASE("config: a wrong type is an error naming the key and its line") {
   }
   SUBCASE("list") {
     const auto error = parse_error("database:\n  path: live.db\nengine:\n  command: engine.py\n");
-    CHECK(error.message.find("engine.command") != std::string::npos);
+    CHECK(error.message.find("line 4, key 'engine.command': must be a list, like [python3, "
+                             "engine.py]") != std::string::npos);
   }
   SUBCASE("choice") {
     const auto error = parse_error(

@@ -12,7 +12,10 @@ long current_process_id() { return static_cast<long>(GetCurrentProcessId()); }
 
 bool process_exists(long pid) {
   WinHandle process(OpenProcess(SYNCHRONIZE, FALSE, static_cast<DWORD>(pid)));
-  return process.valid() && WaitForSingleObject(process.get(), 0) == WAIT_TIMEOUT;
+  // Another user's process (a service's supervisor, say) exists even though
+  // this one may not open it; a pid no process has is an invalid parameter.
+  if (!process.valid()) return GetLastError() == ERROR_ACCESS_DENIED;
+  return WaitForSingleObject(process.get(), 0) == WAIT_TIMEOUT;
 }
 
 std::filesystem::path executable_path() {

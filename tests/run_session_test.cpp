@@ -194,19 +194,28 @@ TEST_CASE("run: kill -9 of the supervisor takes the engine with it, and the next
   RunFixture f;
   auto run = start_long_run(f);
   const auto engine = static_cast<int>(f.engine_pid());
+  const auto history_now = [&] {
+    return nlohmann::json::parse(
+        test::run_command({test::supervisor_binary(), "history", "--config",
+                           f.config().string(), "--json"})
+            .out);
+  };
+  CHECK(history_now()[0]["outcome"] == "running");  // its supervisor lives
   run->send(SIGKILL);
   run->wait();
   CHECK(test::wait_until([&] { return !test::process_alive(engine); }, 2.0));
+  // Not yet recorded, but `history` already tells it from a live run.
+  const auto before_next = history_now();
+  CHECK(before_next[0]["outcome"] == "lost");
+  CHECK(before_next[0]["halt_reason"] == "supervisor_lost");
+  CHECK(before_next[0]["ended_at"].is_null());
 
   fs::remove(f.marker());
   f.configure({"--seconds", "0.3"});
   const auto next = f.run();
   CHECK(next.exit_code == 0);
   CHECK(next.err.find("did not finish: its supervisor was lost") != std::string::npos);
-  auto history = nlohmann::json::parse(
-      test::run_command({test::supervisor_binary(), "history", "--config", f.config().string(),
-                         "--json"})
-          .out);
+  const auto history = history_now();
   REQUIRE(history.size() == 2);
   CHECK(history[0]["outcome"] == "clean");
   CHECK(history[1]["outcome"] == "unclean");

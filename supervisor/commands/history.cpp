@@ -6,11 +6,25 @@
 #include <nlohmann/json.hpp>
 
 #include "common/console.hpp"
+#include "common/os_info.hpp"
 #include "common/run_history.hpp"
 #include "supervisor/commands/commands.hpp"
 #include "supervisor/commands/config_source.hpp"
 
 namespace es {
+namespace {
+
+// A run with no end goes on only while its supervisor lives; once that is
+// gone, the next `run` will record it as lost. A pid reused since can make a
+// lost run look alive, never a live one look lost.
+bool supervisor_gone(const RunRecord& run) {
+  if (!run.running()) return false;
+  const auto pid = run.started.find("supervisor_pid");
+  return pid != run.started.end() && pid->is_number_integer() &&
+         !process_exists(pid->get<long>());
+}
+
+}  // namespace
 
 ExitCode run_history_command(const HistoryOptions& options) {
   auto target = load_target_or_report(options.target);
@@ -27,15 +41,18 @@ ExitCode run_history_command(const HistoryOptions& options) {
     const std::string code = run->exit_code ? std::to_string(*run->exit_code)
                              : run->signal  ? *run->signal
                                             : "-";
+    const bool lost = supervisor_gone(*run);
+    const std::string outcome = lost ? "lost" : run->outcome;
+    const std::string halt_reason = lost ? "supervisor_lost" : run->halt_reason;
     rows.push_back({{"run_id", run->run_id},
                     {"started_at", run->started_at},
                     {"ended_at", run->ended_at ? nlohmann::json(*run->ended_at) : nullptr},
-                    {"outcome", run->outcome},
-                    {"halt_reason", run->halt_reason},
+                    {"outcome", outcome},
+                    {"halt_reason", halt_reason},
                     {"exit_code", run->exit_code ? nlohmann::json(*run->exit_code) : nullptr},
                     {"signal", run->signal ? nlohmann::json(*run->signal) : nullptr}});
     table += fmt::format("{:<26} {:<20} {:<20} {:<8} {:<22} {}\n", run->run_id, run->started_at,
-                         run->ended_at.value_or("-"), run->outcome, run->halt_reason, code);
+                         run->ended_at.value_or("-"), outcome, halt_reason, code);
   }
   if (options.json) {
     console_write(ConsoleStream::kOut, rows.dump(2) + "\n");

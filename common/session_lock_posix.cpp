@@ -1,5 +1,7 @@
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -34,6 +36,19 @@ std::string read_all(int fd) {
   return text;
 }
 
+// The usual cause of a refused lock file: another account ran first (a
+// systemd unit as root, the desktop launcher as the operator) and made it
+// 0600 for itself. Names that account and the way out.
+std::string whose(const fs::path& path) {
+  struct stat status {};
+  if (::stat(path.c_str(), &status) != 0 || status.st_uid == ::geteuid()) return {};
+  const passwd* owner = ::getpwuid(status.st_uid);
+  const std::string name = owner ? std::string(owner->pw_name) : "uid " + std::to_string(status.st_uid);
+  return ". It belongs to " + name + " (the account that ran a supervisor on this DB first): " +
+         "run this one as " + name + ", or give the supervisor's files beside the DB (" +
+         path.filename().string() + ", the history) to the account that runs it (chown)";
+}
+
 }  // namespace
 
 Result<SessionLock> SessionLock::acquire(const fs::path& db_path) {
@@ -43,8 +58,10 @@ Result<SessionLock> SessionLock::acquire(const fs::path& db_path) {
   // O_CLOEXEC: the engine must not inherit the lock and keep it after we die.
   handle->fd = ::open(handle->path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (handle->fd < 0) {
-    return Error{ExitCode::kIoError,
-                 "open of lock file " + handle->path.string() + " failed: " + os_error_text(errno)};
+    const int error = errno;
+    return Error{ExitCode::kIoError, "open of lock file " + handle->path.string() + " failed: " +
+                                         os_error_text(error) +
+                                         (error == EACCES ? whose(handle->path) : "")};
   }
   if (::flock(handle->fd, LOCK_EX | LOCK_NB) != 0) {
     const int error = errno;

@@ -389,3 +389,24 @@ TEST_CASE("run: usage and location mistakes get their own exit codes") {
   CHECK(missing_folder.exit_code == 66);
   CHECK(missing_folder.err.find("does not exist") != std::string::npos);
 }
+
+TEST_CASE("run: a lock file another account made is refused naming that account and the way out") {
+  if (getuid() != 0) {
+    MESSAGE("SKIPPED: needs root to act as two accounts");
+    return;
+  }
+  RunFixture f;
+  f.configure({"--seconds", "0.2"});
+  REQUIRE(f.run().exit_code == 0);  // root's run leaves its 0600 lock file
+  fs::remove(f.marker());
+  const auto lock = f.dir / "live.db.supervisor.lock";
+  const auto owner_only = fs::perms::owner_read | fs::perms::owner_write;
+  REQUIRE((fs::status(lock).permissions() & fs::perms::all) == owner_only);
+  // An unprivileged account, as a desktop launcher after a root systemd unit.
+  const auto result = test::run_command_unprivileged(f.run_argv(), f.dir.path());
+  CHECK(result.exit_code == 74);
+  CHECK(result.err.find(lock.string() + " failed: Permission denied") != std::string::npos);
+  CHECK(result.err.find("It belongs to root") != std::string::npos);
+  CHECK(result.err.find("chown") != std::string::npos);
+  CHECK_FALSE(fs::exists(f.marker()));
+}

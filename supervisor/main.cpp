@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 
 #include "common/console.hpp"
@@ -100,6 +101,14 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);
     app.exit(e);
+    return finish(es::ExitCode::kUsage);
+  }
+  // Every path is resolved against it: without it, the first one would
+  // abort the process with an exception instead of a message.
+  if (std::error_code ec; std::filesystem::current_path(ec).empty() || ec) {
+    std::cerr << "engine-supervisor: the current folder cannot be read (" << ec.message()
+              << "): it was deleted or moved. cd to an existing folder and run the command "
+                 "again; nothing was done\n";
     return finish(es::ExitCode::kUsage);
   }
 

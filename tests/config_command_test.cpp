@@ -32,3 +32,23 @@ TEST_CASE("config: `config check` exits 78 naming the key and `config show` fill
   }
   CHECK(test::run_command({test::supervisor_binary(), "check", "--bogus"}).exit_code == 64);
 }
+
+TEST_CASE("a command run from a folder that was deleted says so and exits 64, not an abort") {
+  test::TempDir dir;
+  test::make_db(dir / "live.db");
+  const auto gone = dir / "gone";
+  std::filesystem::create_directory(gone);
+  for (const std::string& command : {"check --db " + (dir / "live.db").string(),
+                                     std::string("check"),
+                                     std::string("config check --config c.yaml")}) {
+    CAPTURE(command);
+    const auto result = test::run_command(
+        {"/bin/sh", "-c",
+         "cd '" + gone.string() + "' && rmdir '" + gone.string() + "' && exec '" +
+             test::supervisor_binary() + "' " + command});
+    std::filesystem::create_directory(gone);
+    CHECK(result.exit_code == 64);
+    CHECK(result.err.find("the current folder cannot be read") != std::string::npos);
+    CHECK(result.err.find("terminate called") == std::string::npos);
+  }
+}

@@ -232,3 +232,24 @@ TEST_CASE("snapshot: refuses the live files, backup names and an existing file")
   CHECK(test::read_file(dir / "taken.db") == "someone else's file");
   CHECK_FALSE(fs::exists(dir / "live.db.bak.20260101T000000Z"));
 }
+
+TEST_CASE("snapshot: refuses the live files however they are spelled, the journal's name too") {
+  // A copy written as the DB's -journal would be taken by SQLite for a hot
+  // journal and deleted at the engine's next open.
+  test::TempDir dir;
+  const auto db = dir / "live.db";
+  test::make_db(db);
+  fs::create_directory(dir / "sub");
+  fs::create_directory_symlink(dir.path(), dir / "link");
+  for (const auto& dest : {dir / "sub" / ".." / "live.db-journal", dir / "link" / "live.db-wal",
+                           dir / "link" / "live.db-journal", dir / "sub" / ".." / "live.db-shm"}) {
+    CAPTURE(dest);
+    const bool existed = fs::exists(dest);
+    const auto result = test::run_command(
+        {test::supervisor_binary(), "snapshot", dest.string(), "--db", db.string()});
+    CHECK(result.exit_code == 64);
+    CHECK(result.err.find("is the live DB's own file") != std::string::npos);
+    CHECK(fs::exists(dest) == existed);
+  }
+  CHECK_FALSE(fs::exists(dir / "live.db-journal"));
+}

@@ -20,11 +20,20 @@ namespace fs = std::filesystem;
 namespace {
 
 // The destinations a snapshot must never take: the live files, and the
-// names that belong to backups (retention would one day delete it).
+// names that belong to backups (retention would one day delete it). The
+// live files by where they are, not how they are spelled: "sub/../live.db-journal"
+// or a linked folder reach them too, and SQLite would take a copy written
+// there for the DB's own journal.
 Result<void> check_destination(const fs::path& dest, const fs::path& db) {
-  const auto live = db.lexically_normal();
-  for (const char* suffix : {"", "-wal", "-shm"}) {
-    if (dest == with_suffix(live, suffix)) {
+  std::error_code ec;
+  const auto where = [&ec](const fs::path& path) {
+    const auto real = fs::weakly_canonical(path, ec);
+    return ec ? path.lexically_normal() : real;
+  };
+  const auto live = where(db);
+  const auto target = where(dest);
+  for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
+    if (target == with_suffix(live, suffix)) {
       return Error{ExitCode::kUsage, "snapshot destination " + dest.string() +
                                          " is the live DB's own file; choose another name"};
     }
@@ -34,7 +43,6 @@ Result<void> check_destination(const fs::path& dest, const fs::path& db) {
                                        " has a backup's name, and backup retention may delete "
                                        "it; choose another name"};
   }
-  std::error_code ec;
   if (fs::exists(fs::symlink_status(dest, ec))) {
     return Error{ExitCode::kIoError, "snapshot destination " + dest.string() +
                                          " already exists; it is never overwritten"};

@@ -205,8 +205,9 @@ BackupStore::BackupStore(fs::path db_path, fs::path backup_dir)
     : db_path_(std::move(db_path)), backup_dir_(std::move(backup_dir)) {}
 
 Result<TakenBackup> BackupStore::take(BackupKind kind, int retention_count,
-                                      Clock::time_point now, const BackupProgress& progress) const {
-  auto prepared = prepare(kind, now, progress);
+                                      Clock::time_point now, const BackupProgress& progress,
+                                      std::stop_token stop) const {
+  auto prepared = prepare(kind, now, progress, stop);
   if (!prepared) return prepared.error();
   return commit(std::move(*prepared), retention_count);
 }

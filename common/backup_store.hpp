@@ -74,11 +74,13 @@ class BackupStore {
 
   // Takes a backup of `kind` named for `now`, then keeps the newest
   // `retention_count` of that kind. Fails (kIoError, with path and cause) if
-  // the folder is missing or unwritable, space is short, SQLite fails, or the
-  // copy does not verify; nothing is then left under a backup name.
+  // the folder is missing or unwritable, space is short, SQLite fails, the
+  // copy does not verify, or a stop is requested through `stop` (see
+  // prepare()); nothing is then left under a backup name.
   [[nodiscard]] Result<TakenBackup> take(BackupKind kind, int retention_count,
                                          Clock::time_point now = Clock::now(),
-                                         const BackupProgress& progress = {}) const;
+                                         const BackupProgress& progress = {},
+                                         std::stop_token stop = {}) const;
 
   // take() in two halves, so the copy can be made while the integrity gate
   // runs and be kept only if the gate passes. prepare() copies and verifies

@@ -37,6 +37,7 @@ struct EngineWatch::Impl {
   bool stop_recorded = false;
   bool stopped_before_start = false;
   std::stop_source stop_before_start;  // the token of run_before_start's work
+  std::stop_source stop_after_exit;    // the token of run_after_exit's work
   std::string echo_;  // reused: the console text of one read
 
   // Every line goes to the session log and, prefixed, to the console: one
@@ -90,6 +91,17 @@ struct EngineWatch::Impl {
       stop_before_start.request_stop();
       return;
     }
+    if (state.phase == watch::Phase::kExited) {
+      // The engine is gone: what runs now is the post-session work, which
+      // only reads the DB and may be cut short.
+      if (!stop_after_exit.stop_requested()) {
+        spdlog::warn("stop requested ({}) after the engine exited: the post-session check and "
+                     "backup are abandoned; the summary says so",
+                     request.source);
+      }
+      stop_after_exit.request_stop();
+      return;
+    }
     // The OS will end us soon after a console close: stop within its limit.
     if (state.phase == watch::Phase::kRunning && request.cause == watch::StopCause::kConsoleClosed) {
       if (const auto deadline = console_close_deadline()) {
@@ -128,6 +140,10 @@ bool EngineWatch::stop_requested_before_start() {
 
 void EngineWatch::run_before_start(const std::function<void(std::stop_token)>& work) {
   impl_->loop.run_beside([&] { work(impl_->stop_before_start.get_token()); });
+}
+
+void EngineWatch::run_after_exit(const std::function<void(std::stop_token)>& work) {
+  impl_->loop.run_beside([&] { work(impl_->stop_after_exit.get_token()); });
 }
 
 EngineWatch::~EngineWatch() = default;

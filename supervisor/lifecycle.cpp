@@ -272,12 +272,24 @@ class Session {
   }
 
   // 9. Post-session: a read-only quick_check whatever the outcome; the
-  // post-backup only after a clean session.
+  // post-backup only after a clean session. Beside the event loop, so a stop
+  // signal now (a second Ctrl+C while a big DB copies) cuts both short.
   void post_session(const SessionVerdict& verdict) {
+    watch_->run_after_exit([&](std::stop_token stop) { check_and_back_up(verdict, stop); });
+  }
+
+  void check_and_back_up(const SessionVerdict& verdict, std::stop_token stop) {
     auto& health = summary_.db_health;
-    const auto report = run_integrity_check(config_.database.path, CheckMode::kQuick);
-    health.post_session_integrity = report.first_failure();
+    const auto report = run_integrity_check(config_.database.path, CheckMode::kQuick, {}, stop);
     health.post_session_integrity_seconds = report.seconds;
+    if (report.stopped) {
+      health.post_session_integrity = "not finished: stop requested";
+      warn("stop requested: the post-session quick_check of " + config_.database.path.string() +
+           " was abandoned and no post-session backup was taken; the next start's gate checks "
+           "the DB");
+      return;
+    }
+    health.post_session_integrity = report.first_failure();
     if (!report.ok()) {
       warn("post-session quick_check of " + config_.database.path.string() +
            " is not ok: " + report.first_failure() + ". The next start's gate will refuse it.");
@@ -286,7 +298,7 @@ class Session {
     const BackupStore store(config_.database.path, config_.database.backup_dir);
     ProgressDisplay display("post-session backup of " + config_.database.path.string());
     auto taken = store.take(BackupKind::kPostSession, config_.db_safeguards.backup_retention_count,
-                            Clock::now(), show_backup_progress(display));
+                            Clock::now(), show_backup_progress(display), stop);
     display.finish();
     if (!taken) {
       health.post_session_backup_error = taken.error().message;

@@ -410,3 +410,33 @@ TEST_CASE("run: a lock file another account made is refused naming that account 
   CHECK(result.err.find("chown") != std::string::npos);
   CHECK_FALSE(fs::exists(f.marker()));
 }
+
+TEST_CASE("run: a stop after the engine exited cuts the post-session steps short, and the run stays clean") {
+  RunFixture f;
+  test::make_db(f.db(), 120000, 300);  // a post-session check and backup that take a moment
+  f.configure({"--seconds", "0.2"});
+  test::ChildProcess run(f.run_argv(), {f.dir.path()});
+  REQUIRE(test::wait_until(
+      [&] { return run.err_so_far().find("session clean") != std::string::npos; }, 60));
+  run.send(SIGINT);  // as a second Ctrl+C while a big DB copies
+  const auto result = run.wait();
+  CHECK(result.exit_code == 0);
+  const auto summary = f.latest_summary();
+  CHECK(summary["outcome"] == "clean");
+  const auto& health = summary["db_health"];
+  CHECK(health["post_session_backup"].is_null());
+  // Cut in the quick_check, or in the backup after it.
+  const bool check_cut = health["post_session_integrity"] == "not finished: stop requested";
+  const bool backup_cut =
+      health["post_session_backup_error"].is_string() &&
+      health["post_session_backup_error"].get<std::string>().find(
+          "abandoned: a stop was requested") != std::string::npos;
+  CAPTURE(health.dump());
+  CHECK((check_cut || backup_cut));
+  CHECK(f.backups("post").empty());
+  for (const auto& entry : fs::directory_iterator(f.dir / "backups")) {
+    CAPTURE(entry.path());
+    CHECK(entry.path().extension() != ".tmp");
+  }
+  CHECK(result.err.find("after the engine exited") != std::string::npos);
+}

@@ -35,9 +35,9 @@ struct EngineWatch::Impl {
   watch::State state;
   EngineExit exit;
   bool stop_recorded = false;
-  bool stopped_before_start = false;
-  std::stop_source stop_before_start;  // the token of run_before_start's work
-  std::stop_source stop_after_exit;    // the token of run_after_exit's work
+  // Requested by a stop signal while no engine runs; the token of run_step's
+  // work. Before start() it also means: do not start the engine.
+  std::stop_source step_stop;
   std::string echo_;  // reused: the console text of one read
 
   // Every line goes to the session log and, prefixed, to the console: one
@@ -78,28 +78,23 @@ struct EngineWatch::Impl {
 
   void on_signal(StopSignal signal) {
     const auto request = to_request(signal);
-    if (!engine) {
-      // Before the engine exists there is nothing to stop; the lifecycle
-      // asks, and then does not start it.
-      if (!stopped_before_start) {
-        spdlog::warn("stop requested ({}) before the engine started: a running integrity check "
-                     "or backup is abandoned, any other step finished, and the engine is not "
-                     "started",
-                     request.source);
+    if (!engine || state.phase == watch::Phase::kExited) {
+      // No engine to stop: the step under way only reads the DB and is cut
+      // short. Before the start, the lifecycle asks, and then does not start
+      // the engine.
+      if (!step_stop.stop_requested()) {
+        if (!engine) {
+          spdlog::warn("stop requested ({}) before the engine started: a running integrity "
+                       "check or backup is abandoned, any other step finished, and the engine "
+                       "is not started",
+                       request.source);
+        } else {
+          spdlog::warn("stop requested ({}) after the engine exited: the post-session check "
+                       "and backup are abandoned; the summary says so",
+                       request.source);
+        }
       }
-      stopped_before_start = true;
-      stop_before_start.request_stop();
-      return;
-    }
-    if (state.phase == watch::Phase::kExited) {
-      // The engine is gone: what runs now is the post-session work, which
-      // only reads the DB and may be cut short.
-      if (!stop_after_exit.stop_requested()) {
-        spdlog::warn("stop requested ({}) after the engine exited: the post-session check and "
-                     "backup are abandoned; the summary says so",
-                     request.source);
-      }
-      stop_after_exit.request_stop();
+      step_stop.request_stop();
       return;
     }
     // The OS will end us soon after a console close: stop within its limit.
@@ -135,15 +130,11 @@ EngineWatch::EngineWatch(WatchSettings settings) : impl_(std::make_unique<Impl>(
 
 bool EngineWatch::stop_requested_before_start() {
   impl_->loop.poll();
-  return impl_->stopped_before_start;
+  return impl_->step_stop.stop_requested();
 }
 
-void EngineWatch::run_before_start(const std::function<void(std::stop_token)>& work) {
-  impl_->loop.run_beside([&] { work(impl_->stop_before_start.get_token()); });
-}
-
-void EngineWatch::run_after_exit(const std::function<void(std::stop_token)>& work) {
-  impl_->loop.run_beside([&] { work(impl_->stop_after_exit.get_token()); });
+void EngineWatch::run_step(const std::function<void(std::stop_token)>& work) {
+  impl_->loop.run_beside([&] { work(impl_->step_stop.get_token()); });
 }
 
 EngineWatch::~EngineWatch() = default;

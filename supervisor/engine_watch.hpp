@@ -6,9 +6,8 @@
 //
 // Single-threaded: everything happens on the thread that calls run(), which
 // must be the thread that lives as long as the supervisor (PR_SET_PDEATHSIG
-// fires when the spawning thread exits). Only the work of run_before_start and
-// run_after_exit runs elsewhere, and this thread reaches it only through its
-// stop token.
+// fires when the spawning thread exits). Only run_step's work runs elsewhere,
+// and this thread reaches it only through its stop token.
 
 #include <chrono>
 #include <functional>
@@ -49,15 +48,12 @@ class EngineWatch {
   // start the engine. Dispatches pending signals; never blocks.
   bool stop_requested_before_start();
 
-  // Runs `work` (a step before the engine starts) on a thread of its own
-  // while this one handles stop signals, so one is acted on at once: it
-  // requests a stop through `work`'s token. Blocks until `work` returns.
-  void run_before_start(const std::function<void(std::stop_token)>& work);
-
-  // The same for a step after run() (the post-session check and backup): a
-  // stop signal that comes after the engine has exited, such as a second
-  // Ctrl+C while the backup copies, requests a stop through the token.
-  void run_after_exit(const std::function<void(std::stop_token)>& work);
+  // Runs `work`, a step while no engine runs (the startup check before
+  // start(), the post-session check and backup after run()), on a thread of
+  // its own while this one handles stop signals, so one is acted on at once:
+  // it requests a stop through `work`'s token. Blocks until `work` returns.
+  // A stop before start() also makes stop_requested_before_start() true.
+  void run_step(const std::function<void(std::stop_token)>& work);
 
   // Starts the engine; its pid on success. kEngineNotStarted on failure.
   [[nodiscard]] Result<long> start(const EngineSpec& spec);

@@ -135,7 +135,7 @@ class Session {
     // Both run beside the event loop, so a Ctrl+C abandons them at once.
     ProgressDisplay display("checking " + config_.database.path.string());
     StartupCheck result;
-    watch_->run_before_start([&](std::stop_token stop) {
+    watch_->run_step([&](std::stop_token stop) {
       result = run_startup_check(check, show_check_progress(display), stop);
     });
     display.finish();
@@ -275,7 +275,7 @@ class Session {
   // post-backup only after a clean session. Beside the event loop, so a stop
   // signal now (a second Ctrl+C while a big DB copies) cuts both short.
   void post_session(const SessionVerdict& verdict) {
-    watch_->run_after_exit([&](std::stop_token stop) { check_and_back_up(verdict, stop); });
+    watch_->run_step([&](std::stop_token stop) { check_and_back_up(verdict, stop); });
   }
 
   void check_and_back_up(const SessionVerdict& verdict, std::stop_token stop) {

@@ -101,9 +101,6 @@ Result<void> verify_copy(const fs::path& source, const fs::path& copy, std::stop
   return {};
 }
 
-// SQLite's files beside a database it writes.
-constexpr const char* kSideFileSuffixes[] = {"-journal", "-wal", "-shm"};
-
 // The next step after a failed copy, when it is one the operator can take:
 // a full disk. Empty otherwise.
 std::string next_step(int rc, const fs::path& target) {
@@ -182,7 +179,7 @@ Result<void> copy_database(const fs::path& source, const fs::path& target,
   // connection made them: none may be there before it opens the target. A
   // journal already there would also be rolled back into the copy.
   std::error_code ec;
-  for (const char* suffix : kSideFileSuffixes) {
+  for (const char* suffix : kSqliteSideFileSuffixes) {
     const auto side = with_suffix(target, suffix);
     if (fs::exists(fs::symlink_status(side, ec))) {
       return Error{ExitCode::kIoError, "backup of " + source.string() + " to " + target.string() +
@@ -196,7 +193,7 @@ Result<void> copy_database(const fs::path& source, const fs::path& target,
     // and SQLite then keeps the target's -journal as a hot journal for the
     // next opener. No one will open this target again: its side files go
     // with it, or a partial file would outlive the failed copy.
-    for (const char* suffix : kSideFileSuffixes) (void)remove_file(with_suffix(target, suffix));
+    for (const char* suffix : kSqliteSideFileSuffixes) (void)remove_file(with_suffix(target, suffix));
   }
   return copied;
 }

@@ -121,15 +121,19 @@ class BackupStore {
 // mode so it stands alone without -wal/-shm files. Used by backups,
 // snapshots and restores.
 //
-// Without `progress` the copy is one backup step: one read transaction that
-// finishes while the engine writes. With it, the copy goes in chunks so a
-// percentage can be shown; if a write by another process restarts the copy,
-// the rest is done in one step, so it still always finishes.
+// Without `progress` or a `stop` that can be requested, the copy is one
+// backup step: one read transaction that finishes while the engine writes.
+// With either, the copy goes in chunks, so a percentage can be shown and a
+// stop is seen between them; if a write by another process restarts the
+// copy, the rest is done in one step, so it still always finishes.
 //
 // On failure it removes the SQLite side files (-journal, -wal, -shm) its
 // own connection left beside `target`; the caller removes `target`. A full
 // disk's message says to free space there. It refuses, touching nothing, if
 // such a side file exists before it starts: that one is not its own.
+// SQLite's files beside a database it writes.
+inline constexpr const char* kSqliteSideFileSuffixes[] = {"-journal", "-wal", "-shm"};
+
 [[nodiscard]] Result<void> copy_database(const std::filesystem::path& source,
                                          const std::filesystem::path& target,
                                          const BackupProgress& progress = {},

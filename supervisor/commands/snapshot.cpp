@@ -5,6 +5,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <iterator>
+
 #include "common/atomic_file.hpp"
 #include "common/utf8_path.hpp"
 #include "common/backup_name.hpp"
@@ -25,24 +28,25 @@ namespace {
 // or a linked folder reach them too, and SQLite would take a copy written
 // there for the DB's own journal.
 Result<void> check_destination(const fs::path& dest, const fs::path& db) {
-  std::error_code ec;
-  const auto where = [&ec](const fs::path& path) {
+  const auto where = [](const fs::path& path) {
+    std::error_code ec;
     const auto real = fs::weakly_canonical(path, ec);
     return ec ? path.lexically_normal() : real;
   };
   const auto live = where(db);
   const auto target = where(dest);
-  for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
-    if (target == with_suffix(live, suffix)) {
-      return Error{ExitCode::kUsage, "snapshot destination " + dest.string() +
-                                         " is the live DB's own file; choose another name"};
-    }
+  const auto is_live = [&](const char* suffix) { return target == with_suffix(live, suffix); };
+  if (is_live("") || std::any_of(std::begin(kSqliteSideFileSuffixes),
+                                 std::end(kSqliteSideFileSuffixes), is_live)) {
+    return Error{ExitCode::kUsage, "snapshot destination " + dest.string() +
+                                       " is the live DB's own file; choose another name"};
   }
   if (parse_backup_name(dest.filename().string(), db.filename().string())) {
     return Error{ExitCode::kUsage, "snapshot destination " + dest.string() +
                                        " has a backup's name, and backup retention may delete "
                                        "it; choose another name"};
   }
+  std::error_code ec;
   if (fs::exists(fs::symlink_status(dest, ec))) {
     return Error{ExitCode::kIoError, "snapshot destination " + dest.string() +
                                          " already exists; it is never overwritten"};

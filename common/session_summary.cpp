@@ -39,6 +39,7 @@ json to_json(const SessionSummary& s) {
         {"post_session_integrity_seconds", h.post_session_integrity_seconds},
         {"backup_dir", h.backup_dir},
         {"filesystem_type", h.filesystem_type},
+        {"wal_evidence", or_null(h.wal_evidence)},
         {"warnings", h.warnings}}},
       {"supervisor",
        {{"exit_code", or_null(s.supervisor_exit_code)},

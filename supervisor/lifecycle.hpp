@@ -1,7 +1,7 @@
 #pragma once
 // One supervised session, `engine-supervisor run`, as the named steps of the
 // run issue: lock, recover, check the DB's location, gate (with the
-// pre-backup alongside), check it is not open elsewhere, mark running, spawn,
+// pre-backup alongside, after the WAL's own evidence), check it is not open elsewhere, mark running, spawn,
 // watch, classify, post-session, summary, finish.
 //
 // Returns the exit code: 0 clean, 1 unclean, or the code of the step that
@@ -22,6 +22,9 @@ struct SessionRequest {
   std::string target_argument;  // "--config /x.yaml", for pasted commands
   std::string version;
   FilesystemProbe probe_filesystem = es::probe_filesystem;  // tests stand in a network mount
+  // --accept-data-loss: committed transactions lost from the -wal do not
+  // stop the run; the loss is recorded and its evidence moved aside.
+  bool accept_data_loss = false;
 };
 
 struct SessionEnd {

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "common/db_location.hpp"
+#include "common/result.hpp"
 #include "common/sqlite_db.hpp"
 #include "common/utf8_path.hpp"
 
@@ -36,6 +37,15 @@ WalFold failed(std::string message, std::optional<std::int64_t> frames = std::nu
   return {FoldStatus::kFailed, frames, std::move(message)};
 }
 
+// The connection's journal mode, its statement finalized again: a
+// checkpoint is refused (SQLITE_LOCKED) while the connection reads.
+Result<std::string> journal_mode(const SqliteDb& db) {
+  auto mode = SqliteStatement::prepare(db, "PRAGMA journal_mode");
+  if (!mode) return mode.error();
+  if (const int rc = mode->step(); rc != SQLITE_ROW) return db.error("PRAGMA journal_mode", rc);
+  return mode->column_text(0);
+}
+
 // The FULL checkpoint copies every frame and says how many; a TRUNCATE one
 // would too, but it reports 0 and 0 once it has reset the -wal (measured on
 // SQLite 3.40.1: PRAGMA wal_checkpoint(TRUNCATE) gives 0|0|0 after 52
@@ -54,12 +64,9 @@ WalFold checkpoint_and_close(const fs::path& db_path) {
       !schema) {
     return failed("the WAL was not folded: " + schema.error().message);
   }
-  auto mode = SqliteStatement::prepare(*db, "PRAGMA journal_mode");
+  auto mode = journal_mode(*db);
   if (!mode) return failed("the WAL was not folded: " + mode.error().message);
-  if (const int rc = mode->step(); rc != SQLITE_ROW) {
-    return failed("the WAL was not folded: " + db->error("PRAGMA journal_mode", rc).message);
-  }
-  if (mode->column_text(0) != "wal") return {FoldStatus::kNotWal, std::nullopt, ""};
+  if (*mode != "wal") return {FoldStatus::kNotWal, std::nullopt, ""};
   int log_frames = -1;
   int copied_frames = -1;
   if (const int rc = sqlite3_wal_checkpoint_v2(db->get(), "main", SQLITE_CHECKPOINT_FULL,

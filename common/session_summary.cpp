@@ -11,6 +11,13 @@ template <class T>
 json or_null(const std::optional<T>& value) {
   return value ? json(*value) : json(nullptr);
 }
+
+json at_rest_json(const std::optional<std::vector<FileAtRest>>& files) {
+  if (!files) return nullptr;
+  json list = json::array();
+  for (const auto& file : *files) list.push_back({{"file", file.name}, {"bytes", file.bytes}});
+  return list;
+}
 }  // namespace
 
 json to_json(const SessionSummary& s) {
@@ -37,6 +44,8 @@ json to_json(const SessionSummary& s) {
         {"integrity_check_seconds", h.integrity_check_seconds},
         {"post_session_integrity", or_null(h.post_session_integrity)},
         {"post_session_integrity_seconds", h.post_session_integrity_seconds},
+        {"wal_frames_checkpointed", or_null(h.wal_frames_checkpointed)},
+        {"at_rest", at_rest_json(h.at_rest)},
         {"backup_dir", h.backup_dir},
         {"filesystem_type", h.filesystem_type},
         {"wal_evidence", or_null(h.wal_evidence)},

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.hpp"
+#include "common/wal_fold.hpp"
 
 namespace es {
 
@@ -29,6 +30,13 @@ struct DbHealth {
   double integrity_check_seconds = 0;
   std::optional<std::string> post_session_integrity;  // quick_check after the engine, or null
   double post_session_integrity_seconds = 0;           // 0 when it did not run
+  // Frames the WAL fold copied into the main file after the engine exited;
+  // null when nothing was folded (check failed or abandoned, DB held
+  // elsewhere, not in WAL mode, or the fold failed).
+  std::optional<std::int64_t> wal_frames_checkpointed;
+  // The DB and its side files that exist when the run ends, with sizes; null
+  // when not looked at (the run's supervisor was lost, or an interim summary).
+  std::optional<std::vector<FileAtRest>> at_rest;
   std::string backup_dir;
   std::string filesystem_type;
   // The WAL's evidence read before the gate (wal_evidence.hpp's to_json),

@@ -1,4 +1,6 @@
 #include "common/run_history.hpp"
+
+#include "common/json_text.hpp"
 #include "common/utf8_path.hpp"
 
 #include <fstream>
@@ -15,7 +17,7 @@ fs::path RunHistory::path_for(const fs::path& db_path) {
 }
 
 Result<void> RunHistory::append(const json& event) const {
-  return append_line_durably(file_, event.dump());
+  return append_line_durably(file_, json_text(event));
 }
 
 json run_started_event(const std::string& run_id, const std::string& started_at,

@@ -1,5 +1,7 @@
 #include "common/session_summary.hpp"
 
+#include "common/json_text.hpp"
+
 #include "common/atomic_file.hpp"
 
 namespace es {
@@ -69,7 +71,7 @@ Result<fs::path> write_summary(const fs::path& summary_dir, const SessionSummary
     return Error{ExitCode::kIoError,
                  "cannot create summary folder " + summary_dir.string() + ": " + ec.message()};
   }
-  const auto text = to_json(summary).dump(2) + "\n";
+  const auto text = json_text(to_json(summary), 2) + "\n";
   const auto path = summary_path(summary_dir, summary.run_id);
   if (auto written = write_file_atomically(path, text); !written) return written.error();
   if (auto latest = write_file_atomically(summary_dir / "latest.json", text); !latest) {

@@ -6,6 +6,7 @@
 
 #include "common/backup_store.hpp"
 #include "common/console.hpp"
+#include "common/json_text.hpp"
 #include "common/time_stamp.hpp"
 #include "supervisor/commands/commands.hpp"
 #include "supervisor/commands/config_source.hpp"
@@ -34,7 +35,7 @@ ExitCode run_backups_command(const BackupsOptions& options) {
                          verifies ? "verifies" : "BROKEN", backup.path.string());
   }
   if (options.json) {
-    console_write(ConsoleStream::kOut, rows.dump(2) + "\n");
+    console_write(ConsoleStream::kOut, json_text(rows, 2) + "\n");
   } else if (rows.empty()) {
     console_write(ConsoleStream::kOut, "no backups of " + config.database.path.string() + " in " +
                                            config.database.backup_dir.string() + "\n");

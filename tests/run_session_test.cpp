@@ -440,3 +440,17 @@ TEST_CASE("run: a stop after the engine exited cuts the post-session steps short
   }
   CHECK(result.err.find("after the engine exited") != std::string::npos);
 }
+
+TEST_CASE("run: a history line with a wrongly typed field is skipped with its number, not an abort") {
+  RunFixture f;
+  f.configure({"--interval-ms", "20", "--seconds", "0.2"});
+  test::make_db(f.db());
+  // A lost run whose record says "log_file": null: lost-run recovery used to
+  // abort on it (134) at every later start.
+  test::write_file(f.dir / "live.db.supervisor-history.jsonl",
+                   "{\"event\":\"run_started\",\"run_id\":\"r1\",\"started_at\":\"2026-01-01T00:00:00Z\","
+                   "\"log_file\":null}\n");
+  const auto result = f.run();
+  CHECK(result.exit_code == 0);
+  CHECK(result.err.find("line 1") != std::string::npos);
+}

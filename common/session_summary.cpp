@@ -11,6 +11,17 @@ template <class T>
 json or_null(const std::optional<T>& value) {
   return value ? json(*value) : json(nullptr);
 }
+
+json to_json(const std::vector<BackupDeletion>& deletions) {
+  json list = json::array();
+  for (const auto& d : deletions) {
+    list.push_back({{"file", d.file},
+                    {"kind", d.kind},
+                    {"taken_at", d.taken_at},
+                    {"age_seconds", d.age_seconds}});
+  }
+  return list;
+}
 }  // namespace
 
 json to_json(const SessionSummary& s) {
@@ -39,6 +50,7 @@ json to_json(const SessionSummary& s) {
         {"post_session_integrity_seconds", h.post_session_integrity_seconds},
         {"backup_dir", h.backup_dir},
         {"filesystem_type", h.filesystem_type},
+        {"backups_deleted", to_json(h.backups_deleted)},
         {"warnings", h.warnings}}},
       {"supervisor",
        {{"exit_code", or_null(s.supervisor_exit_code)},

@@ -20,6 +20,17 @@ json at_rest_json(const std::optional<std::vector<FileAtRest>>& files) {
   for (const auto& file : *files) list.push_back({{"file", file.name}, {"bytes", file.bytes}});
   return list;
 }
+
+json to_json(const std::vector<BackupDeletion>& deletions) {
+  json list = json::array();
+  for (const auto& d : deletions) {
+    list.push_back({{"file", d.file},
+                    {"kind", d.kind},
+                    {"taken_at", d.taken_at},
+                    {"age_seconds", d.age_seconds}});
+  }
+  return list;
+}
 }  // namespace
 
 json to_json(const SessionSummary& s) {
@@ -51,6 +62,7 @@ json to_json(const SessionSummary& s) {
         {"backup_dir", h.backup_dir},
         {"filesystem_type", h.filesystem_type},
         {"wal_evidence", or_null(h.wal_evidence)},
+        {"backups_deleted", to_json(h.backups_deleted)},
         {"warnings", h.warnings}}},
       {"supervisor",
        {{"exit_code", or_null(s.supervisor_exit_code)},

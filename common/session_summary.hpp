@@ -18,6 +18,14 @@
 
 namespace es {
 
+// A backup that retention deleted during the run.
+struct BackupDeletion {
+  std::string file;      // file name, in backup_dir
+  std::string kind;      // bak | post | manual
+  std::string taken_at;  // ISO 8601 UTC: when its data was taken
+  long long age_seconds = 0;
+};
+
 struct DbHealth {
   std::string integrity_check = "skipped";  // "ok", the first failure line, or "skipped"
   std::optional<std::string> pre_session_backup;   // file name, or null
@@ -43,6 +51,7 @@ struct DbHealth {
   // with "accepted" and "evidence_folder" when a loss was accepted; null when
   // not read.
   std::optional<nlohmann::json> wal_evidence;
+  std::vector<BackupDeletion> backups_deleted;  // by retention, in the order deleted
   std::vector<std::string> warnings;
 };
 

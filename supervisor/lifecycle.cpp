@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/console.hpp"
 #include "common/evidence_aside.hpp"
 #include "common/filesystem_probe.hpp"
@@ -176,7 +178,7 @@ class Session {
     check.gate = gate_request();
     check.run_gate = safeguards.integrity_check_on_startup;
     check.take_backup = safeguards.pre_session_backup_enabled;
-    check.retention_count = safeguards.backup_retention_count;
+    check.retention = retention_policy(safeguards);
     if (check.run_gate) {
       spdlog::info("checking {} ({} check)…", config_.database.path.string(),
                    to_string(safeguards.integrity_check_mode));
@@ -212,7 +214,7 @@ class Session {
     if (result.backup) {
       health.pre_session_backup = result.backup->file.path.filename().string();
       spdlog::info("pre-session backup {} written and verified", result.backup->file.path.string());
-      for (const auto& w : result.backup->warnings) warn(w);
+      record_retention(*result.backup);
     } else if (result.backup_error) {
       health.pre_session_backup_error = result.backup_error->message;
       warn("pre-session backup failed, continuing without it: " + result.backup_error->message);
@@ -366,7 +368,7 @@ class Session {
     auto& health = summary_.db_health;
     const BackupStore store(config_.database.path, config_.database.backup_dir);
     ProgressDisplay display("post-session backup of " + config_.database.path.string());
-    auto taken = store.take(BackupKind::kPostSession, config_.db_safeguards.backup_retention_count,
+    auto taken = store.take(BackupKind::kPostSession, retention_policy(config_.db_safeguards),
                             Clock::now(), show_backup_progress(display), stop);
     display.finish();
     if (!taken) {
@@ -375,7 +377,7 @@ class Session {
       return;
     }
     health.post_session_backup = taken->file.path.filename().string();
-    for (const auto& w : taken->warnings) warn(w);
+    record_retention(*taken);
     spdlog::info("post-session backup {} written and verified", taken->file.path.string());
   }
 
@@ -476,6 +478,23 @@ class Session {
   void warn(const std::string& message) {
     spdlog::warn("{}", message);
     summary_.db_health.warnings.push_back(message);
+  }
+
+  // What retention did after a backup: its deletions (the store logged
+  // each) into the summary, its warnings once each (the pre- and
+  // post-session retention both report a backup with a future stamp).
+  void record_retention(const TakenBackup& taken) {
+    auto& health = summary_.db_health;
+    for (const auto& deleted : taken.deleted) {
+      health.backups_deleted.push_back({deleted.path.filename().string(),
+                                        std::string(to_string(deleted.kind)),
+                                        iso8601_utc(deleted.taken), deleted.age.count()});
+    }
+    for (const auto& w : taken.warnings) {
+      if (std::find(health.warnings.begin(), health.warnings.end(), w) == health.warnings.end()) {
+        warn(w);
+      }
+    }
   }
 
   const SessionRequest& request_;

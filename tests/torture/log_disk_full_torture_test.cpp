@@ -40,11 +40,20 @@ struct LogDiskFull {
   fs::path filler = logs / "other-program-data.bin";
   std::optional<ScopedMount> mount;
 
-  // False (the caller skips by name) where tmpfs cannot be mounted.
-  bool mount_and_fill(std::uintmax_t leave, std::string& why_not) {
+  std::uintmax_t leave = 0;  // free bytes left by the other program's file
+
+  // Draws `leave` (0 to `max_leave`), mounts the tmpfs and fills it. False,
+  // having said SKIPPED (ctest skips it by name), where tmpfs cannot be
+  // mounted.
+  bool set_up(std::mt19937_64& random, std::uintmax_t max_leave) {
+    leave = std::uniform_int_distribution<std::uintmax_t>(0, max_leave)(random);
     fs::create_directory(logs);
+    std::string why_not;
     auto mounted = ScopedMount::tmpfs(logs, 1024 * kKiB, why_not);
-    if (!mounted) return false;
+    if (!mounted) {
+      WARN_MESSAGE(false, "SKIPPED: cannot mount a small tmpfs here: " << why_not);
+      return false;
+    }
     mount.emplace(std::move(*mounted));
     const auto problem = fill_filesystem(filler, leave);
     REQUIRE_MESSAGE(problem.empty(), problem);
@@ -109,15 +118,10 @@ TEST_CASE(kFillsMidFlood) {
   for (const auto seed : torture_mode().seeds(salt_of(kFillsMidFlood), 3, 30)) {
     INFO(how_to_reproduce(kFillsMidFlood, seed));
     std::mt19937_64 random(seed);
-    // From nothing to a third of what the flood's lines need in the log.
-    const auto leave = std::uniform_int_distribution<std::uintmax_t>(0, 500 * kKiB)(random);
-    CAPTURE(leave);
     LogDiskFull disk;
-    std::string why_not;
-    if (!disk.mount_and_fill(leave, why_not)) {
-      WARN_MESSAGE(false, "SKIPPED: cannot mount a small tmpfs here: " << why_not);
-      return;
-    }
+    // From nothing to a third of what the flood's lines need in the log.
+    if (!disk.set_up(random, 500 * kKiB)) return;
+    CAPTURE(disk.leave);
     disk.configure({"--flood-bytes", std::to_string(kFloodLines * 100), "--seconds", "0.2"});
     const auto result = disk.f.run();
     CAPTURE(result.err);
@@ -152,14 +156,9 @@ TEST_CASE(kRoomAgain) {
   for (const auto seed : torture_mode().seeds(salt_of(kRoomAgain), 2, 20)) {
     INFO(how_to_reproduce(kRoomAgain, seed));
     std::mt19937_64 random(seed);
-    const auto leave = std::uniform_int_distribution<std::uintmax_t>(0, 300 * kKiB)(random);
-    CAPTURE(leave);
     LogDiskFull disk;
-    std::string why_not;
-    if (!disk.mount_and_fill(leave, why_not)) {
-      WARN_MESSAGE(false, "SKIPPED: cannot mount a small tmpfs here: " << why_not);
-      return;
-    }
+    if (!disk.set_up(random, 300 * kKiB)) return;
+    CAPTURE(disk.leave);
     // The flood fills the disk; then the engine goes on committing (a line
     // every 20 ms) until it is stopped.
     disk.configure({"--flood-bytes", std::to_string(kFloodLines * 100), "--interval-ms", "20"});

@@ -441,6 +441,9 @@ class Session {
       warn(std::to_string(skipped) +
            " lines skipped on the console because it could not keep up; this log has every line");
     }
+    // A full disk under logging.dir: said on the console when it happened,
+    // and here, in the summary, with how many lines the logs lack.
+    for (const auto& failure : log_write_failures()) warn(failure);
     const auto written = record_end(code);
     release_console_close_wait();  // a console-close handler may be waiting on us
     spdlog::info("run {} {} ({}). Summary: {}  Log: {}  Backups: {}", run_id_, summary_.outcome,

@@ -44,14 +44,17 @@ std::string failure_message(const GateRequest& request, const CheckReport& repor
   out << kGateFailureHeadline << "\n";
   out << "  database: " << request.db_path.string() << "\n";
   out << "  cause: " << cause_of(request, report, backups) << "\n";
-  if (!report.rows.empty() && !report.ok()) {
+  // Line by line: a page fault is one row of many lines, and its first line
+  // (`*** in database main ***`) says nothing an operator can act on.
+  const auto lines = report.ok() ? std::vector<std::string>() : report.failure_lines();
+  if (!lines.empty()) {
     out << "  " << (report.mode == CheckMode::kFull ? "integrity_check" : "quick_check")
         << " says:\n";
-    for (std::size_t i = 0; i < report.rows.size() && i < kRowsShown; ++i) {
-      out << "    " << report.rows[i] << "\n";
+    for (std::size_t i = 0; i < lines.size() && i < kRowsShown; ++i) {
+      out << "    " << lines[i] << "\n";
     }
-    if (report.rows.size() > kRowsShown) {
-      out << "    … and " << (report.rows.size() - kRowsShown) << " more\n";
+    if (lines.size() > kRowsShown) {
+      out << "    … and " << (lines.size() - kRowsShown) << " more\n";
     }
   }
   // The same check `restore` makes, so the pasted command is never refused.
@@ -115,9 +118,7 @@ std::string GateResult::summary_line() const {
   }
   if (first_run) return "skipped: database missing, first run";
   if (failure && report.ok()) return "database empty while backups of it exist";
-  // One line: a page fault comes back as one multi-line row.
-  const auto line = report.first_failure();
-  return line.substr(0, line.find('\n'));
+  return report.first_failure();
 }
 
 std::string shell_quote(const std::string& argument) {

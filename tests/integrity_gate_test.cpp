@@ -86,6 +86,26 @@ TEST_CASE("gate: fails closed on each damaged DB with the exact message, and lea
   }
 }
 
+TEST_CASE("gate: a page fault is reported by its first real error line, in db_health and in the printed failure") {
+  test::TempDir dir;
+  const auto db = dir / "live.db";
+  test::make_db(db, 2000);
+  const int page = test::page_size_of(db);
+  test::overwrite(db, static_cast<std::uintmax_t>(page) * 2, page);  // page 3
+  const std::string fault = "Page 3: btreeInitPage() returns error code 11";
+
+  const auto gate = run_integrity_gate({db, dir.path(), CheckMode::kFull, false, "--db x"});
+  REQUIRE_FALSE(gate.passed());
+  CHECK(gate.summary_line() == fault);  // db_health.integrity_check
+
+  const auto printed = test::run_command({test::supervisor_binary(), "check", "--db", db.string()});
+  CHECK(printed.exit_code == 65);
+  CHECK(printed.err.find("cause: database disk image is malformed: " + fault + "\n") !=
+        std::string::npos);
+  CHECK(printed.err.find("integrity_check says:\n    " + fault + "\n") != std::string::npos);
+  CHECK(printed.err.find("*** in database") == std::string::npos);
+}
+
 TEST_CASE("gate: an empty or schema-less DB passes only when no backups of it exist") {
   test::TempDir dir;
   const auto db = dir / "live.db";

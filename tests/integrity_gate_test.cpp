@@ -161,8 +161,3 @@ TEST_CASE("gate: `check --json` gives db_path, result, messages, mode and second
   CHECK(failed["mode"] == "full");
   CHECK(failed["messages"][0] == std::string(kGateFailureHeadline));
 }
-
-TEST_CASE("gate: shell_quote leaves plain paths alone and quotes the rest") {
-  CHECK(shell_quote("/srv/neo/live.db") == "/srv/neo/live.db");
-  CHECK(shell_quote("/srv/my db/it's.db") == "'/srv/my db/it'\\''s.db'");
-}

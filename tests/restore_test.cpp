@@ -17,6 +17,7 @@
 #include "common/integrity_check.hpp"
 #include "common/session_lock.hpp"
 #include "common/shell_command.hpp"
+#include "support/run_fixture.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_db.hpp"
 
@@ -251,6 +252,50 @@ TEST_CASE("restore: the command the failed gate prints works pasted as it is int
   CHECK(screen.find("integrity_check ok") != std::string::npos);
   CHECK(run_integrity_check(f.db, CheckMode::kFull).ok());
   CHECK(test::count_rows(f.db) == 300);
+}
+
+TEST_CASE("restore: the plan names the runs since the backup, with their outcomes, from the real history") {
+  test::RunFixture f;
+  const auto restore_plan = [&](const fs::path& backup) {
+    const auto dry = test::run_command({test::supervisor_binary(), "restore", backup.string(),
+                                        "--dry-run", "--config", f.config().string()},
+                                       f.dir.path());
+    CHECK(dry.exit_code == 0);
+    return dry.err;
+  };
+  f.configure({"--seconds", "0.2"});
+  REQUIRE(test::run_command({test::supervisor_binary(), "backup", "--config", f.config().string()},
+                            f.dir.path())
+              .exit_code == 0);
+  const auto manual = f.backups("manual");
+  REQUIRE(manual.size() == 1);
+  // Stamps have one-second resolution: the runs start in a later second.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  REQUIRE(f.run().exit_code == 0);
+  const auto r1 = f.latest_summary()["run_id"].get<std::string>();
+  f.configure({"--crash-after-ms", "200"});
+  REQUIRE(f.run().exit_code == 1);
+  const auto r2 = f.latest_summary()["run_id"].get<std::string>();
+  const auto post = f.backups("post");
+  REQUIRE(post.size() == 1);
+
+  const auto before_both = restore_plan(manual[0]);
+  const auto taken = parse_backup_name(manual[0].filename().string(), "live.db")->stamp;
+  CHECK(before_both.find("what the backup lacks: taken " + iso8601_utc(taken) +
+                         "; runs since then: " + r1 + " clean, " + r2 +
+                         " unclean; their writes are not in it.\n") != std::string::npos);
+  // R1's post-session backup holds all R1 wrote, and lacks R2's writes.
+  const auto after_r1 = restore_plan(post[0]);
+  CHECK(after_r1.find("; runs since then: " + r2 + " unclean; its writes are not in it.\n") !=
+        std::string::npos);
+  CHECK(after_r1.find(r1) == std::string::npos);
+  // Each run's pre-session backup lacks that run.
+  for (const auto& pre : f.backups("bak")) {
+    CAPTURE(pre);
+    const auto plan = restore_plan(pre);
+    CHECK(plan.find("runs since then: ") != std::string::npos);
+    CHECK(plan.find(r2 + " unclean") != std::string::npos);
+  }
 }
 
 TEST_CASE("snapshot: a consistent read-only copy while the engine writes") {

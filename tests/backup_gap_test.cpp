@@ -13,17 +13,17 @@ namespace {
 Clock::time_point at(const char* iso) { return *parse_iso8601_utc(iso); }
 
 // A run as the history folds it: started, its engine started (or not), ended.
-RunRecord run(const char* id, const char* started, std::optional<const char*> engine_started,
-              std::optional<const char*> ended, const char* outcome) {
+// (std::string parameters, moved in: assigning a const char* to a member
+// trips g++ 12's -Wrestrict false positive in mingw's Release build.)
+RunRecord run(std::string id, std::string started, std::optional<std::string> engine_started,
+              std::optional<std::string> ended, std::string outcome) {
   RunRecord record;
-  record.run_id = id;
-  record.started_at = started;
-  if (engine_started) {
-    record.engine_pid = 100;
-    record.engine_started_at = *engine_started;
-  }
-  if (ended) record.ended_at = *ended;
-  record.outcome = outcome;
+  record.run_id = std::move(id);
+  record.started_at = std::move(started);
+  if (engine_started) record.engine_pid = 100;
+  record.engine_started_at = std::move(engine_started);
+  record.ended_at = std::move(ended);
+  record.outcome = std::move(outcome);
   return record;
 }
 

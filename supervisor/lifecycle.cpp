@@ -282,7 +282,7 @@ class Session {
     auto pid = watch_->start(spec);
     if (!pid) return pid.error();
     summary_.engine.pid = *pid;
-    if (auto recorded = history_.append(engine_started_event(run_id_, *pid)); !recorded) {
+    if (auto recorded = history_.append(engine_started_event(run_id_, *pid, iso8601_utc(Clock::now()))); !recorded) {
       warn(recorded.error().message);
     }
     spdlog::info("engine started, pid {}; Ctrl+C or closing the terminal stops it gracefully",
@@ -466,6 +466,7 @@ class Session {
     record.ended_at = summary_.ended_at;
     record.exit_code = summary_.engine.exit_code;
     record.signal = summary_.engine.signal;
+    record.post_session_backup = summary_.db_health.post_session_backup;
     if (auto closed = history_.append(run_finished_event(record)); !closed) {
       warn("could not close the run in the history: " + closed.error().message);
     }

@@ -63,6 +63,8 @@ sup check --db "$db" >/dev/null 2>"$work/gate.err"
 code=$?
 check "check on a damaged header exits 65 with the exact headline" \
   bash -c "[ $code -eq 65 ] && grep -q 'DB integrity check failed — session aborted.' '$work/gate.err'"
+check "the printed restore command runs the .exe by its absolute path, in PowerShell's form" \
+  grep -q "to restore it: & '[A-Z]:.*engine-supervisor.exe' restore " "$work/gate.err"
 sup restore --latest --yes --db "$db" >/dev/null 2>&1
 check "restore --latest puts the backup back and moves the damaged DB aside" \
   bash -c "sqlite3 '$dir/live.db' 'PRAGMA integrity_check' | grep -qx ok && ls '$dir'/live.db.replaced.* >/dev/null 2>&1"

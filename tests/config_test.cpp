@@ -76,16 +76,10 @@ TEST_CASE("config: the documented keys are accepted and paths resolve against th
 }
 
 TEST_CASE("config: ui.console is auto, viewer or none, and nothing else") {
-  CHECK(parse_config("database: {path: a.db}
-", "/x/c.yaml")->console_mode == ConsoleMode::kAuto);
-  CHECK(parse_config("database: {path: a.db}
-ui: {console: viewer}
-", "/x/c.yaml")->console_mode ==
+  CHECK(parse_config("database: {path: a.db}\n", "/x/c.yaml")->console_mode == ConsoleMode::kAuto);
+  CHECK(parse_config("database: {path: a.db}\nui: {console: viewer}\n", "/x/c.yaml")->console_mode ==
         ConsoleMode::kViewer);
-  check_error("database: {path: a.db}
-ui:
-  console: hidden
-", "line 3, key 'ui.console'");
+  check_error("database: {path: a.db}\nui:\n  console: hidden\n", "line 3, key 'ui.console'");
 }
 
 TEST_CASE("config: defaults fill what is left out, and only that") {

@@ -89,12 +89,22 @@ TEST_CASE("viewer: the window closing (the viewer killed) stops the engine grace
 }
 
 TEST_CASE("viewer: after the window closed, an engine that ignores the stop gets the full "
-          "stop_grace_seconds, not 5 s, and is then killed") {
+          "stop_grace_seconds, not 5 s, and is then killed; history shows the run going on meanwhile") {
   RunFixture f;
   auto viewed = start_viewed_run(f, {"--ignore-stop"}, 7);
   KillAtEnd cleanup{viewed.run_pid};
   const auto closed = Clock::now();
   viewed.viewer->send(SIGKILL);
+  // While the run stops the engine, `history` shows it going on without its window.
+  REQUIRE(test::wait_until(
+      [&] {
+        return test::read_file(RunHistory::path_for(f.db())).find("stop_requested") !=
+               std::string::npos;
+      },
+      10));
+  const auto shown = test::run_command(
+      {test::supervisor_binary(), "history", "--config", f.config().string()}, f.dir.path());
+  CHECK(shown.out.find("running (window closed) console_closed") != std::string::npos);
   REQUIRE(test::wait_until([&] { return !test::process_alive(viewed.run_pid); }, 30));
   const auto took = Clock::now() - closed;
   CHECK(took >= std::chrono::seconds(7));

@@ -36,7 +36,7 @@ work=$(mktemp -d)
 xvfb_pid=
 cleanup() {
   [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null
-  rm -rf "$work"
+  if [ "$failed" -gt 0 ] && [ -n "${ES_KEEP_FAILED:-}" ]; then echo "kept: $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
@@ -47,8 +47,10 @@ for _ in $(seq 50); do [ -s "$work/display" ] && break; sleep 0.1; done
 export DISPLAY=:$(cat "$work/display")
 "$wine" cmd /c exit 0 >/dev/null 2>&1 || true  # the prefix, on first use
 
-# Our processes, by the folder they run in (the .exe paths hold $build).
-ours() { pgrep -f -- "$build/(engine-supervisor|es-demo-engine)\.exe|wineconsole.*engine-supervisor" || true; }
+# Our processes: Wine shows a process's Windows command line, which holds
+# the .exe's Windows path (the viewer's wineconsole, the run, the engine).
+winbuild=$(winpath "$build")
+ours() { ps -eo pid=,args= | grep -F -- "$winbuild" | grep -v grep || true; }
 ours_gone() { [ -z "$(ours)" ]; }
 wait_for() {  # wait_for SECONDS COMMAND...
   local until=$((SECONDS + $1)); shift
@@ -97,14 +99,12 @@ close_window() {  # close_window NAME: sends the X button's message; 0 if sent
   /usr/bin/python3 "$here/close_window.py" "$id"
 }
 
-history() { cat "$1"/live.db.supervisor-history.jsonl; }
-latest() { cat "$1/logs/latest.json"; }
-session_log() { cat "$1"/logs/*.log; }
+session_log() { cat "$1"/logs/session-*.log; }
 every_commit_logged() {  # every "committed txn N" up to the DB's last order is in the log
   local dir=$1 n
   n=$(rows "$dir/live.db")
   [ "$n" -gt 0 ] && [ "$(session_log "$dir" | grep -c 'committed txn ')" -eq "$n" ] &&
-    session_log "$dir" | grep -q "committed txn $n\$"
+    session_log "$dir" | tr -d '\r' | grep -q "committed txn $n\$"
 }
 
 echo "== the window closes; the engine stops when asked"

@@ -9,7 +9,7 @@
 //  - A Job Object with KILL_ON_JOB_CLOSE, assigned while the process is
 //    still suspended: the engine, and everything it starts, dies with the
 //    supervisor, and a kill of the job reaches grandchildren.
-//  - Only the pipe ends and NUL are inherited (PROC_THREAD_ATTRIBUTE_HANDLE_LIST).
+//  - Only the pipe ends and NUL are inherited (ChildStartup).
 
 #include <boost/asio/windows/object_handle.hpp>
 #include <boost/asio/windows/stream_handle.hpp>
@@ -22,6 +22,7 @@
 #include "common/os_info.hpp"
 #include "common/win32_text.hpp"
 #include "supervisor/engine_process.hpp"
+#include "supervisor/platform/child_startup_windows.hpp"
 #include "supervisor/platform/console_ctrl.hpp"
 #include "supervisor/platform/output_drain.hpp"
 
@@ -105,22 +106,7 @@ class WindowsEngineProcess final : public EngineProcess {
                    "cannot create the engine's Job Object: " + win32_error_text(GetLastError())};
     }
 
-    HANDLE inherited[] = {null_in.get(), out->write.get(), err->write.get()};
-    SIZE_T attribute_size = 0;
-    InitializeProcThreadAttributeList(nullptr, 1, 0, &attribute_size);
-    std::vector<char> attribute_storage(attribute_size);
-    auto* attributes = reinterpret_cast<LPPROC_THREAD_ATTRIBUTE_LIST>(attribute_storage.data());
-    InitializeProcThreadAttributeList(attributes, 1, 0, &attribute_size);
-    UpdateProcThreadAttribute(attributes, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, inherited,
-                              sizeof inherited, nullptr, nullptr);
-
-    STARTUPINFOEXW startup{};
-    startup.StartupInfo.cb = sizeof startup;
-    startup.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
-    startup.StartupInfo.hStdInput = null_in.get();
-    startup.StartupInfo.hStdOutput = out->write.get();
-    startup.StartupInfo.hStdError = err->write.get();
-    startup.lpAttributeList = attributes;
+    ChildStartup startup(null_in.get(), out->write.get(), err->write.get());
 
     auto line = command_line(spec.argv);
     auto environment = environment_block(spec.extra_env);
@@ -133,9 +119,8 @@ class WindowsEngineProcess final : public EngineProcess {
         nullptr, line.data(), nullptr, nullptr, TRUE,
         CREATE_SUSPENDED | CREATE_NO_WINDOW | CREATE_UNICODE_ENVIRONMENT |
             EXTENDED_STARTUPINFO_PRESENT,
-        environment.data(), folder.c_str(), &startup.StartupInfo, &info);
+        environment.data(), folder.c_str(), startup.get(), &info);
     const DWORD create_error = GetLastError();
-    DeleteProcThreadAttributeList(attributes);
     if (!created) {
       return Error{ExitCode::kEngineNotStarted, "engine could not be started: cannot execute " +
                                                     spec.argv[0] + " (in " +

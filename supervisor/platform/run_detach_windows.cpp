@@ -5,6 +5,7 @@
 
 #include "common/os_info.hpp"
 #include "common/win32_text.hpp"
+#include "supervisor/platform/child_startup_windows.hpp"
 #include "supervisor/platform/run_detach.hpp"
 
 namespace es {
@@ -91,21 +92,7 @@ Result<std::unique_ptr<DetachedRun>> DetachedRun::start(const std::vector<std::s
   keep_private(channel->write);
 
   // Only the run's three ends are inherited, whatever else is inheritable.
-  HANDLE inherited[] = {channel->read.get(), out->write.get(), err->write.get()};
-  SIZE_T attribute_size = 0;
-  InitializeProcThreadAttributeList(nullptr, 1, 0, &attribute_size);
-  std::vector<char> attribute_storage(attribute_size);
-  auto* attributes = reinterpret_cast<LPPROC_THREAD_ATTRIBUTE_LIST>(attribute_storage.data());
-  InitializeProcThreadAttributeList(attributes, 1, 0, &attribute_size);
-  UpdateProcThreadAttribute(attributes, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, inherited,
-                            sizeof inherited, nullptr, nullptr);
-  STARTUPINFOEXW startup{};
-  startup.StartupInfo.cb = sizeof startup;
-  startup.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
-  startup.StartupInfo.hStdInput = channel->read.get();
-  startup.StartupInfo.hStdOutput = out->write.get();
-  startup.StartupInfo.hStdError = err->write.get();
-  startup.lpAttributeList = attributes;
+  ChildStartup startup(channel->read.get(), out->write.get(), err->write.get());
 
   std::vector<std::string> argv{to_utf8(executable_path().wstring())};
   argv.insert(argv.end(), arguments.begin(), arguments.end());
@@ -119,7 +106,7 @@ Result<std::unique_ptr<DetachedRun>> DetachedRun::start(const std::vector<std::s
   auto create = [&](DWORD extra) {
     auto line = command_line(argv);
     return CreateProcessW(nullptr, line.data(), nullptr, nullptr, TRUE, flags | extra, nullptr,
-                          nullptr, &startup.StartupInfo, &info) != 0;
+                          nullptr, startup.get(), &info) != 0;
   };
   bool created = create(CREATE_BREAKAWAY_FROM_JOB);
   DWORD error = created ? 0 : GetLastError();
@@ -129,7 +116,6 @@ Result<std::unique_ptr<DetachedRun>> DetachedRun::start(const std::vector<std::s
     created = create(0);
     error = created ? 0 : GetLastError();
   }
-  DeleteProcThreadAttributeList(attributes);
   if (!created) {
     return Error{ExitCode::kIoError,
                  "cannot start the detached run (" + argv.front() + "): " + win32_error_text(error)};

@@ -4,6 +4,7 @@
 #  - check, backup, backups, restore and snapshot;
 #  - a supervised run of the demo engine that ends clean with both backups;
 #  - a run whose engine is killed, which ends unclean;
+#  - no viewer when there is no console window (output redirected);
 #  - a DB path with spaces and non-ASCII characters.
 # What Wine cannot stand in for is skipped by name, never passed.
 # Usage: tests/windows/wine_test.sh BUILD_DIR (holding the .exe files)
@@ -94,6 +95,8 @@ run_config "$dir" --seconds 2 --interval-ms 100
 (cd "$dir" && sup run --config "$(winpath "$dir/engine-supervisor.yaml")" >"$work/run1.log" 2>&1)
 code=$?
 check "a clean run in a folder with a space and ü exits 0" bash -c "[ $code -eq 0 ]"
+check "with its output redirected (as a scheduled task's), run starts no viewer: it runs in place" \
+  bash -c "! grep -q 'the run is process' '$work/run1.log'"
 check "the clean run's summary says clean with both backups named" \
   bash -c "grep -q '\"outcome\": \"clean\"' '$dir/logs/latest.json' &&
            grep -q '\"pre_session_backup\": \"live.db.bak.' '$dir/logs/latest.json' &&

@@ -61,16 +61,21 @@ TEST_CASE("terminal hang-up: the run stops the engine gracefully (console_closed
           "the run") {
   RunFixture f;
   test::write_file(f.dir / "engine.sh", kEngine);
-  test::write_file(f.config(), "database:\n  path: live.db\n  backup_dir: backups\nengine:\n"
-                               "  command: [/bin/sh, engine.sh]\n  stop_grace_seconds: 10\n"
-                               "summary:\n  dir: logs\nlogging:\n  dir: logs\n");
+  const std::string config_text = "database:\n  path: live.db\n  backup_dir: backups\nengine:\n"
+                                  "  command: [/bin/sh, engine.sh]\n  stop_grace_seconds: 10\n"
+                                  "summary:\n  dir: logs\nlogging:\n  dir: logs\n";
   const auto config = f.config().string();
   const auto supervisor = test::supervisor_binary();
   // The supervisor leads the terminal's session (a terminal emulator ran
-  // it), or a shell does and the supervisor is its foreground job.
+  // it), or a shell does and the supervisor is its foreground job; or, with
+  // ui.console: viewer, only a viewer is on the terminal: it says goodbye on
+  // SIGHUP, and the run it shows, in a session of its own, stops as well.
   const std::string shell_line = "'" + supervisor + "' run --config '" + config + "'; echo ended";
-  for (const bool under_shell : {false, true}) {
-    CAPTURE(under_shell);
+  for (const std::string how : {"leads", "under_shell", "viewer"}) {
+    CAPTURE(how);
+    const bool under_shell = how == "under_shell";
+    test::write_file(f.config(),
+                     config_text + (how == "viewer" ? "ui:\n  console: viewer\n" : ""));
     fs::remove_all(f.dir / "logs");
     int master = -1;
     const pid_t child = ::forkpty(&master, nullptr, nullptr, nullptr);
@@ -93,7 +98,7 @@ TEST_CASE("terminal hang-up: the run stops the engine gracefully (console_closed
     REQUIRE(test::wait_until([&] { return !test::process_alive(static_cast<int>(pid)); }, 30));
     int status = 0;
     REQUIRE(test::wait_until([&] { return ::waitpid(child, &status, WNOHANG) == child; }, 10));
-    if (!under_shell) {
+    if (how == "leads") {
       CHECK(WIFEXITED(status));
       CHECK(WEXITSTATUS(status) == 0);
     }
@@ -104,7 +109,8 @@ TEST_CASE("terminal hang-up: the run stops the engine gracefully (console_closed
     CHECK(summary["engine"]["exit_code"] == 0);
     CHECK(summary["db_health"]["post_session_backup"].is_string());
     const auto log = f.session_log();
-    CHECK(log.find("SIGHUP: the terminal was closed") != std::string::npos);
+    CHECK(log.find(how == "viewer" ? "the console window was closed"
+                                   : "SIGHUP: the terminal was closed") != std::string::npos);
     CHECK(log.find("engine stopping 30") != std::string::npos);
     CHECK(log.find("engine closed its session") != std::string::npos);
     CHECK(log.find("post-session backup") != std::string::npos);

@@ -24,8 +24,7 @@ watch::StopRequested to_request(StopSignal signal) {
       return {watch::StopCause::kConsoleClosed, false, "the console was closed"};
     case StopSignal::kViewerClosed:
       return {watch::StopCause::kConsoleClosed, false,
-              "the console window was closed; this run is not in it and stops the engine in "
-              "its own time"};
+              "the console window was closed; the run is not in it and goes on"};
   }
   return {watch::StopCause::kStopRequested, false, "stop"};
 }

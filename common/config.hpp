@@ -22,9 +22,16 @@ namespace es {
 
 enum class CheckMode { kFull, kQuick };
 enum class PauseOnExit { kAuto, kAlways, kNever };
+// ui.console: where `run` lives when started from a console window.
+//  kAuto: a viewer only where a closed window would end the run (Windows,
+//         a console window whose output is not redirected);
+//  kViewer: always a viewer and a detached run (any OS, any console);
+//  kNone: the run lives in the console it was started from.
+enum class ConsoleMode { kAuto, kViewer, kNone };
 
 std::string_view to_string(CheckMode mode);
 std::string_view to_string(PauseOnExit pause);
+std::string_view to_string(ConsoleMode mode);
 
 struct DatabaseConfig {
   std::filesystem::path path;         // absolute
@@ -69,6 +76,7 @@ struct Config {
   std::filesystem::path logging_dir;  // absolute
   std::string logging_level = "info";
   PauseOnExit pause_on_exit = PauseOnExit::kAuto;
+  ConsoleMode console_mode = ConsoleMode::kAuto;
 
   // Field by field; paths compare as std::filesystem::path does.
   bool operator==(const Config&) const = default;

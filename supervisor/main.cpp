@@ -61,6 +61,8 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--accept-data-loss", run.accept_data_loss,
                     "Go on although committed transactions are gone from the DB's -wal; the loss "
                     "is recorded and its evidence moved aside");
+  // Internal, hidden from --help: set by the viewer on the run it starts.
+  run_cmd->add_flag("--as-detached-run", run.as_detached_run, "")->group("");
 
   es::HistoryOptions history;
   auto* history_cmd = app.add_subcommand("history", "List this DB's runs, newest first");
@@ -96,6 +98,16 @@ int main(int argc, char** argv) {
     sub->add_option("--config", config_target.config_file, "Config file");
   }
 
+  // Internal, hidden from --help: the helper that raises CTRL_C or
+  // CTRL_BREAK on the engine's hidden console (Windows).
+  es::ConsoleCtrlOptions console_ctrl;
+  auto* console_ctrl_cmd = app.add_subcommand("console-ctrl", "");
+  console_ctrl_cmd->group("");
+  console_ctrl_cmd->add_option("pid", console_ctrl.pid)->required()->check(CLI::PositiveNumber);
+  console_ctrl_cmd->add_option("event", console_ctrl.event)
+      ->required()
+      ->check(CLI::IsMember({"ctrl_c", "ctrl_break"}));
+
   // UTF-8 everywhere inside: paths with non-ASCII characters must work.
   auto arguments = es::utf8_arguments(argc, argv);
   std::vector<char*> utf8_argv;
@@ -116,6 +128,7 @@ int main(int argc, char** argv) {
     return finish(es::ExitCode::kUsage);
   }
 
+  if (*console_ctrl_cmd) return es::run_console_ctrl_command(console_ctrl);
   if (*run_cmd) return finish(es::run_run_command(run));
   if (*history_cmd) return finish(es::run_history_command(history));
   if (*restore_cmd) {

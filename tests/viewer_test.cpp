@@ -111,7 +111,8 @@ TEST_CASE("viewer: after the window closed, an engine that ignores the stop gets
   CHECK(took < std::chrono::seconds(20));
   const auto summary = f.latest_summary();
   CHECK(summary["outcome"] == "unclean");
-  CHECK(summary["halt_reason"] == "stop_timeout_killed");
+  CHECK(summary["halt_reason"] == "console_closed");
+  CHECK(summary["engine"]["signal"] == "SIGKILL");
   // The history says why it was stopped.
   const auto history = RunHistory(RunHistory::path_for(f.db())).load();
   REQUIRE(history.runs.size() == 1);

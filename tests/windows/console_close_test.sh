@@ -13,8 +13,7 @@
 #     process is left.
 #  2. An engine that ignores the stop: it is killed after stop_grace_seconds
 #     (8 s, longer than the 5 s Windows would give a console process), so the
-#     run outlived its window; unclean / stop_timeout_killed, with the stop
-#     recorded as console_closed, and no process left.
+#     run outlived its window; unclean / console_closed, and no process left.
 # Usage: tests/windows/console_close_test.sh BUILD_DIR (holding the .exe files)
 set -uo pipefail
 build=$(cd "$1" && pwd)
@@ -139,8 +138,8 @@ if start_in_window "$dir" 8 --ignore-stop; then
   check "no process is left" ours_gone
   check "the engine was killed after the full 8 s stop_grace_seconds, not 5 s (took ${took} s)" \
     bash -c "[ $took -ge 8 ]"
-  check "the summary is unclean / stop_timeout_killed, no post-session backup" \
-    bash -c "grep -q '\"outcome\": \"unclean\"' '$dir/logs/latest.json' && grep -q '\"halt_reason\": \"stop_timeout_killed\"' '$dir/logs/latest.json' && ! ls '$dir'/backups/live.db.post.* >/dev/null 2>&1"
+  check "the summary is unclean / console_closed, no post-session backup" \
+    bash -c "grep -q '\"outcome\": \"unclean\"' '$dir/logs/latest.json' && grep -q '\"halt_reason\": \"console_closed\"' '$dir/logs/latest.json' && ! ls '$dir'/backups/live.db.post.* >/dev/null 2>&1"
   check "the history records the stop as console_closed" \
     grep -q '"reason":"console_closed"' "$dir/live.db.supervisor-history.jsonl"
   check "the session log has every committed transaction" every_commit_logged "$dir"

@@ -22,9 +22,13 @@ namespace es {
 
 enum class CheckMode { kFull, kQuick };
 enum class PauseOnExit { kAuto, kAlways, kNever };
+// What a start does when the DB is not as the last run left it
+// (database.on_change_between_sessions).
+enum class ChangePolicy { kRefuse, kWarn };
 
 std::string_view to_string(CheckMode mode);
 std::string_view to_string(PauseOnExit pause);
+std::string_view to_string(ChangePolicy policy);
 
 struct DatabaseConfig {
   std::filesystem::path path;         // absolute
@@ -33,6 +37,7 @@ struct DatabaseConfig {
   bool allow_missing = false;
   bool require_local_filesystem = true;
   bool refuse_if_open_elsewhere = true;
+  ChangePolicy on_change_between_sessions = ChangePolicy::kRefuse;
 
   bool operator==(const DatabaseConfig&) const = default;
 };

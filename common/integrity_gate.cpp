@@ -54,20 +54,26 @@ std::string failure_message(const GateRequest& request, const CheckReport& repor
       out << "    … and " << (report.rows.size() - kRowsShown) << " more\n";
     }
   }
+  out << restore_advice(store, request.restore_target_argument);
+  return out.str();
+}
+
+}  // namespace
+
+std::string restore_advice(const BackupStore& store, const std::string& target_argument) {
+  std::ostringstream out;
   // The same check `restore` makes, so the pasted command is never refused.
   if (const auto good = store.newest_verified(CheckMode::kFull)) {
     out << "  newest good backup: " << good->file.path.string() << " (taken "
         << iso8601_utc(good->file.name.stamp) << ")\n";
     out << "  to restore it: engine-supervisor restore " << shell_quote(good->file.path.string())
-        << " " << request.restore_target_argument << "\n";
+        << " " << target_argument << "\n";
   } else {
-    out << "  no backup of this DB in " << request.backup_dir.string()
+    out << "  no backup of this DB in " << store.backup_dir().string()
         << " verifies; there is nothing to restore from.\n";
   }
   return out.str();
 }
-
-}  // namespace
 
 std::string GateResult::summary_line() const {
   if (first_run) return "skipped: database missing, first run";

@@ -44,6 +44,12 @@ struct GateResult {
 GateResult run_integrity_gate(const GateRequest& request, const CheckProgress& progress = {},
                               std::stop_token stop = {});
 
+// The end of every refusal that offers a restore: the newest backup that
+// passes integrity_check and the command that restores it (indented lines),
+// or a line saying that no backup verifies. Reads every backup until one
+// verifies (a full check each).
+std::string restore_advice(const BackupStore& store, const std::string& target_argument);
+
 // A command line an operator can paste: arguments quoted where the shell needs it.
 std::string shell_quote(const std::string& argument);
 

@@ -39,6 +39,8 @@ json to_json(const SessionSummary& s) {
         {"post_session_integrity_seconds", h.post_session_integrity_seconds},
         {"backup_dir", h.backup_dir},
         {"filesystem_type", h.filesystem_type},
+        {"continuity", h.continuity},
+        {"continuity_details", h.continuity_details},
         {"warnings", h.warnings}}},
       {"supervisor",
        {{"exit_code", or_null(s.supervisor_exit_code)},

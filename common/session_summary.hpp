@@ -31,6 +31,10 @@ struct DbHealth {
   double post_session_integrity_seconds = 0;           // 0 when it did not run
   std::string backup_dir;
   std::string filesystem_type;
+  // Is the DB as the last run left it? db_continuity's verdict, and what it
+  // compared (see common/db_continuity.hpp).
+  std::string continuity = "not_checked";
+  nlohmann::json continuity_details = nullptr;
   std::vector<std::string> warnings;
 };
 

@@ -30,8 +30,9 @@ ExitCode run_run_command(const RunOptions& options) {
                    "config error in " + target->config.source_file.string() +
                        ", key 'engine.command': `run` needs the engine's command line"});
   }
-  const auto end =
-      run_session(SessionRequest{target->config, target->target_argument, options.version});
+  SessionRequest request{target->config, target->target_argument, options.version};
+  request.accept_changed_db = options.accept_changed_db;
+  const auto end = run_session(request);
   pause_if_wanted(target->config, end);
   return end.exit_code;
 }

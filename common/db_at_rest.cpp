@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "common/backup_store.hpp"
 #include "common/content_digest.hpp"
 #include "common/time_stamp.hpp"
@@ -11,22 +14,61 @@ namespace es {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+namespace {
+
+// How coarse a file time can be: the kernel stamps writes from a clock that
+// ticks every few milliseconds (Linux: one jiffy, up to 10 ms; Windows:
+// about 15.6 ms), so two writes in one tick get the same mtime and ctime.
+constexpr auto kTimeTick = std::chrono::milliseconds(50);
+constexpr int kAttempts = 3;
+
+Clock::time_point as_time_point(std::int64_t unix_nanoseconds) {
+  return Clock::time_point(
+      std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(unix_nanoseconds)));
+}
+
+// The stamp, taken when a write after it can no longer share its mtime:
+// the wait is at most one tick, and only when the file was written in the
+// last tick (a small DB folded just now).
+Result<std::optional<FileStamp>> settled_stamp(const fs::path& db) {
+  auto first = stamp_file(db);
+  if (!first || !*first) return first;
+  const auto settled = as_time_point((*first)->modified_ns) + kTimeTick;
+  const auto now = Clock::now();
+  if (now >= settled) return first;
+  // A clock set back must not turn the wait into hours: one tick at most.
+  std::this_thread::sleep_for(std::min<Clock::duration>(settled - now, kTimeTick));
+  return stamp_file(db);
+}
+
+}  // namespace
+
 Result<DbAtRest> look_at_db(const fs::path& db, bool read_digest, std::stop_token stop) {
-  DbAtRest found;
-  auto main = stamp_file(db);
-  if (!main) return main.error();
-  found.main = *main;
-  for (const char* suffix : kSqliteSideFileSuffixes) {
-    auto side = stamp_file(with_suffix(db, suffix));
-    if (!side) return side.error();
-    if (*side) found.side_files[suffix] = (*side)->size;
-  }
-  if (read_digest && found.main) {
+  for (int attempt = 1;; ++attempt) {
+    DbAtRest found;
+    auto main = read_digest ? settled_stamp(db) : stamp_file(db);
+    if (!main) return main.error();
+    found.main = *main;
+    for (const char* suffix : kSqliteSideFileSuffixes) {
+      auto side = stamp_file(with_suffix(db, suffix));
+      if (!side) return side.error();
+      if (*side) found.side_files[suffix] = (*side)->size;
+    }
+    if (!read_digest || !found.main) return found;
     auto digest = digest_file(db, stop);
     if (!digest) return digest.error();
     found.digest = std::move(*digest);
+    // The digest holds for the stamp only if no write came while it was
+    // read; one that did has moved the mtime past the settled one.
+    auto after = stamp_file(db);
+    if (!after) return after.error();
+    if (*after == found.main) return found;
+    if (attempt == kAttempts) {
+      return Error{ExitCode::kIoError, db.string() + " changed each of the " +
+                                           std::to_string(kAttempts) +
+                                           " times it was read: another process is writing it"};
+    }
   }
-  return found;
 }
 
 std::string iso8601_utc_ns(std::int64_t unix_nanoseconds) {

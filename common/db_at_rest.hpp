@@ -33,8 +33,12 @@ struct DbAtRest {
 };
 
 // Looks at the DB's files. With `read_digest` the main file is read through
-// for its digest. kIoError naming the file when one cannot be looked at or
-// read; kUnclean when `stop` was requested during the read.
+// for its digest, and the stamp and digest agree: the stamp is taken once
+// the file's last write is a clock tick old (waiting up to 50 ms), so any
+// later write moves the mtime, and it is taken again after the read (a
+// write meanwhile means another try, up to 3). kIoError naming the file
+// when one cannot be looked at or read, or keeps changing; kUnclean when
+// `stop` was requested during the read.
 [[nodiscard]] Result<DbAtRest> look_at_db(const std::filesystem::path& db, bool read_digest,
                                           std::stop_token stop = {});
 

@@ -165,16 +165,22 @@ Result<DbComparison> compare_with_record(const DbAtRest& record, const fs::path&
   if (!looked) return looked.error();
   DbComparison out;
   out.now = std::move(*looked);
+  // A new look, with the digest and a stamp that agrees with it.
   const auto read_digest = [&]() -> Result<void> {
     const auto start = std::chrono::steady_clock::now();
-    auto digest = digest_file(db, stop);
-    if (!digest) return digest.error();
-    out.now.digest = std::move(*digest);
+    auto read = look_at_db(db, true, stop);
+    if (!read) return read.error();
+    out.now = std::move(*read);
     out.digest_read = true;
     out.digest_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return {};
   };
+  // Only now is the content read: the size, times and identity agree on
+  // every start after a run that ended normally.
+  if (record.main && out.now.main && *record.main != *out.now.main) {
+    if (auto read = read_digest(); !read) return read.error();
+  }
   const auto& was = record.main;
   const auto& is = out.now.main;
   if (was && !is) {
@@ -183,16 +189,15 @@ Result<DbComparison> compare_with_record(const DbAtRest& record, const fs::path&
   } else if (!was && is) {
     out.differences.push_back("a DB appeared where there was none (" + std::to_string(is->size) +
                               " bytes)");
-  } else if (was && is && *was != *is) {
-    // Only now is the content read: the size, times and identity agree on
-    // every start after a run that ended normally.
-    if (auto read = read_digest(); !read) return read.error();
+  } else if (was && is && out.digest_read) {
     auto what = stamp_differences(*was, *is);
     if (!record.digest.empty() && out.now.digest == record.digest) {
       std::string joined;
       for (const auto& w : what) joined += (joined.empty() ? "" : "; ") + w;
-      out.notes.push_back("same content (" + std::string(kContentDigestName) + " " +
-                          record.digest + "), though " + joined + ": not a change");
+      if (!what.empty()) {
+        out.notes.push_back("same content (" + std::string(kContentDigestName) + " " +
+                            record.digest + "), though " + joined + ": not a change");
+      }
     } else {
       what.push_back("content (" + std::string(kContentDigestName) + ") " +
                      (record.digest.empty() ? std::string("not recorded") : record.digest) +
@@ -215,13 +220,14 @@ std::string change_report(std::string_view headline, const ContinuityRequest& re
   std::string out = std::string(headline) + "\n";
   out += "  database: " + request.db_path.string() + "\n";
   out += "  recorded: " + describe_record(baseline.record_event) + "\n";
-  if (baseline.last_run) {
+  if (baseline.last_run && baseline.last_run->run_id != text(baseline.record_event, "run_id")) {
     out += "  last run: " + describe_run(*baseline.last_run) + " ended " +
            baseline.last_run->ended_at.value_or("?") + "\n";
   }
   out += "  what differs:\n";
   for (const auto& difference : compared.differences) out += "    " + difference + "\n";
   for (const auto& note : compared.notes) out += "    (" + note + ")\n";
+  out.pop_back();  // a warning as it is; the refusal adds the ways out
   return out;
 }
 
@@ -232,7 +238,14 @@ std::string ways_out(const ContinuityRequest& request) {
   out += "    engine-supervisor run " + request.target_argument + " " + std::string(kAcceptFlag) +
          "\n";
   out += "  If not, put back the DB as it was:\n";
-  out += restore_advice(BackupStore(request.db_path, request.backup_dir), request.target_argument);
+  // The gate's lines, one level deeper.
+  const auto advice =
+      restore_advice(BackupStore(request.db_path, request.backup_dir), request.target_argument);
+  for (std::size_t at = 0; at < advice.size();) {
+    const auto end = advice.find('\n', at);
+    out += "  " + advice.substr(at, end == std::string::npos ? end : end + 1 - at);
+    at = end == std::string::npos ? advice.size() : end + 1;
+  }
   out += "  (database.on_change_between_sessions: warn makes such a change a warning)\n";
   return out;
 }
@@ -312,7 +325,7 @@ ContinuityResult check_continuity(const ContinuityRequest& request, const Loaded
         "copy).",
         request, baseline, *compared);
     result.refusal = Error{compared->now.main ? ExitCode::kIntegrityFailed : ExitCode::kDbMissing,
-                           result.report + ways_out(request)};
+                           result.report + "\n" + ways_out(request)};
   }
   return result;
 }

@@ -231,6 +231,22 @@ std::string change_report(std::string_view headline, const ContinuityRequest& re
   return out;
 }
 
+// The first line of the report, by what the run does about the change.
+std::string change_headline(Continuity status) {
+  if (status == Continuity::kChangedAccepted) {
+    return "The DB changed between sessions; accepted with " + std::string(kAcceptFlag) +
+           " and recorded: the session goes on.";
+  }
+  if (status == Continuity::kChangedWarned) {
+    return "WARNING: the DB changed between sessions. It is not as the last run left it: another "
+           "program wrote it, or another copy was put in its place. The session goes on because "
+           "database.on_change_between_sessions is warn.";
+  }
+  return "The DB changed between sessions — session refused. It is not as the last run left it: "
+         "another program wrote it, or another copy was put in its place (a sync tool, a manual "
+         "copy).";
+}
+
 std::string ways_out(const ContinuityRequest& request) {
   std::string out =
       "  If the change is wanted (a migration you ran, the right copy put in place), accept it "
@@ -302,30 +318,15 @@ ContinuityResult check_continuity(const ContinuityRequest& request, const Loaded
   std::string joined;
   for (const auto& d : compared->differences) joined += (joined.empty() ? "" : "; ") + d;
   result.detail = "changed since recorded " + recorded + ": " + joined;
-  if (request.accept_changed_db) {
-    result.status = Continuity::kChangedAccepted;
-    result.report = change_report(
-        "The DB changed between sessions; accepted with " + std::string(kAcceptFlag) +
-            " and recorded: the session goes on.",
-        request, baseline, *compared);
-    result.accepted = compared->now;
-  } else if (request.policy == ChangePolicy::kWarn) {
-    result.status = Continuity::kChangedWarned;
-    result.report = change_report(
-        "WARNING: the DB changed between sessions. It is not as the last run left it: another "
-        "program wrote it, or another copy was put in its place. The session goes on because "
-        "database.on_change_between_sessions is warn.",
-        request, baseline, *compared);
-    result.accepted = compared->now;
-  } else {
-    result.status = Continuity::kChangedRefused;
-    result.report = change_report(
-        "The DB changed between sessions — session refused. It is not as the last run left it: "
-        "another program wrote it, or another copy was put in its place (a sync tool, a manual "
-        "copy).",
-        request, baseline, *compared);
+  result.status = request.accept_changed_db               ? Continuity::kChangedAccepted
+                  : request.policy == ChangePolicy::kWarn ? Continuity::kChangedWarned
+                                                          : Continuity::kChangedRefused;
+  result.report = change_report(change_headline(result.status), request, baseline, *compared);
+  if (result.status == Continuity::kChangedRefused) {
     result.refusal = Error{compared->now.main ? ExitCode::kIntegrityFailed : ExitCode::kDbMissing,
                            result.report + "\n" + ways_out(request)};
+  } else {
+    result.accepted = compared->now;
   }
   return result;
 }

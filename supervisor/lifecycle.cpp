@@ -130,10 +130,11 @@ class Session {
     auto& health = summary_.db_health;
     health.continuity = std::string(to_string(result.status));
     health.continuity_details = continuity_details(result, request);
-    for (const auto& note : result.notes) spdlog::info("continuity: {}", note);
     switch (result.status) {
       case Continuity::kOk:
       case Continuity::kFirstRun:
+        // Same content with another mtime or identity is said, not warned.
+        for (const auto& note : result.notes) spdlog::info("continuity: {}", note);
         spdlog::info("continuity: {}", result.detail);
         break;
       case Continuity::kNoRecord:

@@ -44,6 +44,19 @@ bool mentions(const std::vector<std::string>& lines, const std::string& text) {
   return false;
 }
 
+// A DB made and recorded at rest, as a run leaves it.
+struct RecordedDb {
+  test::TempDir dir;
+  fs::path db = dir / "live.db";
+  DbAtRest record;
+
+  RecordedDb() {
+    test::make_db(db);
+    record = record_of(db);
+  }
+  DbComparison compare_now() const { return compare(record, db); }
+};
+
 // A copy written over the file in place: same name, same file, new bytes.
 void copy_bytes_over(const std::string& bytes, const fs::path& target) {
   test::write_file(target, bytes);
@@ -80,24 +93,19 @@ struct HistoryFixture {
 }  // namespace
 
 TEST_CASE("continuity: nothing changed, and the content is not read") {
-  test::TempDir dir;
-  const auto db = dir / "live.db";
-  test::make_db(db);
-  const auto record = record_of(db);
-  CHECK(record.digest.size() == 32);
-  const auto compared = compare(record, db);
+  const RecordedDb f;
+  CHECK(f.record.digest.size() == 32);
+  const auto compared = f.compare_now();
   CHECK_FALSE(compared.changed());
   CHECK_FALSE(compared.digest_read);
   CHECK(compared.notes.empty());
 }
 
 TEST_CASE("continuity: a row appended with sqlite between two records is a change in size, mtime and content") {
-  test::TempDir dir;
-  const auto db = dir / "live.db";
-  test::make_db(db, 200, 200);
-  const auto record = record_of(db);
+  const RecordedDb f;
+  const auto& [db, record] = std::tie(f.db, f.record);
   write_with_sqlite(db, "INSERT INTO t(payload) VALUES(printf('%.3000c', 'x'))");
-  const auto compared = compare(record, db);
+  const auto compared = f.compare_now();
   CHECK(compared.changed());
   CHECK(compared.digest_read);
   CHECK(mentions(compared.differences, "size " + std::to_string(record.main->size) + " → "));
@@ -136,12 +144,9 @@ TEST_CASE("continuity: an older copy of the same size put in place is a change o
 }
 
 TEST_CASE("continuity: a touch that moves only the mtime is not a change, and is said as a note") {
-  test::TempDir dir;
-  const auto db = dir / "live.db";
-  test::make_db(db);
-  const auto record = record_of(db);
-  fs::last_write_time(db, fs::last_write_time(db) + std::chrono::hours(1));
-  const auto compared = compare(record, db);
+  const RecordedDb f;
+  fs::last_write_time(f.db, fs::last_write_time(f.db) + std::chrono::hours(1));
+  const auto compared = f.compare_now();
   CHECK_FALSE(compared.changed());
   CHECK(compared.digest_read);  // the mtime differed: the content had to be read
   CHECK(mentions(compared.notes, "same content"));
@@ -149,51 +154,43 @@ TEST_CASE("continuity: a touch that moves only the mtime is not a change, and is
 }
 
 TEST_CASE("continuity: another file with identical bytes under the DB's name is not a change") {
-  test::TempDir dir;
-  const auto db = dir / "live.db";
-  test::make_db(db);
-  const auto record = record_of(db);
-  test::write_file(dir / "copy.tmp", test::read_file(db));
-  fs::rename(dir / "copy.tmp", db);
-  const auto compared = compare(record, db);
+  const RecordedDb f;
+  test::write_file(f.dir / "copy.tmp", test::read_file(f.db));
+  fs::rename(f.dir / "copy.tmp", f.db);
+  const auto compared = f.compare_now();
   CHECK_FALSE(compared.changed());
-  CHECK(compared.now.main->identity != record.main->identity);
+  CHECK(compared.now.main->identity != f.record.main->identity);
   CHECK(mentions(compared.notes, "file identity"));
 }
 
 TEST_CASE("continuity: a -wal with frames that appeared is a change; a reader's empty -wal and -shm are not") {
-  test::TempDir dir;
-  const auto db = dir / "live.db";
-  test::make_db(db);
-  const auto record = record_of(db);
+  const RecordedDb f;
+  const auto& dir = f.dir;
   SUBCASE("a reader's leftovers") {
     test::write_file(dir / "live.db-wal", "");
     test::write_file(dir / "live.db-shm", std::string(32768, '\0'));
-    const auto compared = compare(record, db);
+    const auto compared = f.compare_now();
     CHECK_FALSE(compared.changed());
     CHECK(mentions(compared.notes, "live.db-wal appeared (0 bytes)"));
     CHECK(mentions(compared.notes, "live.db-shm appeared (32768 bytes)"));
   }
   SUBCASE("committed frames") {
     test::write_file(dir / "live.db-wal", std::string(4152, 'w'));
-    const auto compared = compare(record, db);
+    const auto compared = f.compare_now();
     CHECK(compared.changed());
     CHECK(mentions(compared.differences, "live.db-wal appeared (4152 bytes): committed"));
     CHECK(compared.digest_read);  // so the change can be recorded when accepted
   }
   SUBCASE("a hot journal") {
     test::write_file(dir / "live.db-journal", std::string(512, 'j'));
-    CHECK(mentions(compare(record, db).differences, "hot journal"));
+    CHECK(mentions(f.compare_now().differences, "hot journal"));
   }
 }
 
 TEST_CASE("continuity: a DB that is gone is a change") {
-  test::TempDir dir;
-  const auto db = dir / "live.db";
-  test::make_db(db);
-  const auto record = record_of(db);
-  fs::remove(db);
-  const auto compared = compare(record, db);
+  const RecordedDb f;
+  fs::remove(f.db);
+  const auto compared = f.compare_now();
   CHECK(compared.changed());
   CHECK(mentions(compared.differences, "the DB is gone"));
 }

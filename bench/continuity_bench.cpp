@@ -4,7 +4,7 @@
 // It builds a WAL DB of about --size-mb MB (rows of random text under two
 // indexes), or reuses --db. Then, --runs times, it times:
 //   - the start after an untouched DB: the record compared, no content read;
-//   - the digest of the whole file (XXH3-128, 4 MiB reads), page cache warm;
+//   - the digest of the whole file (XXH3-128, 1 MiB reads), page cache warm;
 //   - the record at the end of a run (look_at_db with the digest);
 //   - the full integrity_check the gate runs (run_integrity_check, kFull).
 // Markdown goes to stdout, progress to stderr. Single-threaded.

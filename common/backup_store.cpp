@@ -1,4 +1,5 @@
 #include "common/backup_store.hpp"
+#include "common/db_reader.hpp"
 #include "common/utf8_path.hpp"
 
 #include <algorithm>
@@ -109,11 +110,14 @@ std::string next_step(int rc, const fs::path& target) {
          " is full: free some space there first";
 }
 
-// The copy itself; both connections are closed when it returns.
-Result<void> copy_pages(const fs::path& source, const fs::path& target,
+// The copy itself; both connections are closed when it returns. False if
+// the source was read without a lock and a writer changed it meanwhile.
+Result<bool> copy_pages(const fs::path& source, const fs::path& target,
                         const BackupProgress& progress, std::stop_token stop) {
-  auto from = SqliteDb::open_read_only(source);
-  if (!from) return from.error();
+  // The live DB is read without changing a file (db_reader.hpp).
+  auto reader = DbReader::open(source);
+  if (!reader) return reader.error();
+  auto* from = &reader->db();
   auto to = SqliteDb::open_owned(target, false);
   if (!to) return to.error();
   // The copy is a temporary until AtomicFile::commit() fsyncs it and renames
@@ -167,9 +171,12 @@ Result<void> copy_pages(const fs::path& source, const fs::path& target,
       to->execute("PRAGMA journal_mode=DELETE", "switching the copy to rollback journal");
   if (!switched) {
     switched.error().message += next_step(sqlite3_errcode(to->get()), target);
+    return switched.error();
   }
-  return switched;
+  return !reader->disturbed();
 }
+
+constexpr int kCopyAttempts = 3;
 
 }  // namespace
 
@@ -187,7 +194,22 @@ Result<void> copy_database(const fs::path& source, const fs::path& target,
                                            " already exists and is not ours; it was left as it is"};
     }
   }
-  auto copied = copy_pages(source, target, progress, stop);
+  Result<void> copied;
+  for (int attempt = 1;; ++attempt) {
+    auto pages = copy_pages(source, target, progress, stop);
+    if (!pages) {
+      copied = pages.error();
+      break;
+    }
+    if (*pages) break;
+    if (attempt == kCopyAttempts) {
+      copied = Error{ExitCode::kIoError,
+                     "backup of " + source.string() + " to " + target.string() +
+                         " failed: another process kept writing the DB while it was read "
+                         "without a lock; stop it and try again"};
+      break;
+    }
+  }
   if (!copied) {
     // A failed write (SQLITE_FULL, say) leaves the pager in its error state,
     // and SQLite then keeps the target's -journal as a hot journal for the

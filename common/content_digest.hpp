@@ -5,7 +5,7 @@
 // writer, an older copy put in place. It is not cryptographic and does not
 // stand against someone who crafts a collision on purpose.
 //
-// Reads the file in 4 MiB chunks, read-only; never changes it. Blocking; one
+// Reads the file in 1 MiB chunks, read-only; never changes it. Blocking; one
 // call per thread, no shared state. About memory speed: on a 1 GiB DB the
 // time is that of reading the file (see bench/RESULTS.md).
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <tuple>
 
+#include "common/db_reader.hpp"
 #include "common/sqlite_db.hpp"
 
 namespace es {
@@ -93,6 +94,39 @@ void read_shape(CheckReport& report, SqliteDb& db) {
   }
 }
 
+// One check on an open connection: the rows, and the DB's shape if ok.
+void check_once(CheckReport& report, SqliteDb& db, const CheckProgress& progress,
+                std::chrono::steady_clock::time_point start, std::stop_token stop) {
+  // A full check probes every index once per row, in key order of the table,
+  // not of the index: with SQLite's 2 MiB default cache nearly every probe of
+  // a big index became a pread (6 of 12 s in the kernel on a 1 GiB DB; see
+  // bench/RESULTS.md). 64 MiB, freed with this read-only connection, keeps the
+  // hot index pages in memory. Not mmap: an I/O error in a mapped file is a
+  // SIGBUS, which would kill the gate on exactly the damaged DBs it is for.
+  // Only a hint: the pragma reads the schema, so on a damaged header it fails,
+  // and the check below then reports that damage with its own verdict.
+  if (report.mode == CheckMode::kFull) std::ignore = db.execute("PRAGMA cache_size=-65536", "cache size");
+  ProgressContext context{&progress, start, 0, stop};
+  if (progress || stop.stop_possible()) {
+    if (progress) {
+      if (auto pages = db.query_int("PRAGMA page_count", "page count")) context.page_count = *pages;
+    }
+    sqlite3_progress_handler(db.get(), kProgressInstructions, on_progress, &context);
+  }
+  {
+    // The check spends most of its time in the one VM step that walks the
+    // b-trees, where no progress handler runs; sqlite3_interrupt() reaches
+    // it from any thread. The handler above catches a stop that comes
+    // before that step has begun, which would reset the interrupt.
+    const std::stop_callback interrupt(stop, [raw = db.get()] { sqlite3_interrupt(raw); });
+    if (!stop.stop_requested()) collect_rows(report, db);
+    if (report.ok() && !stop.stop_requested()) read_shape(report, db);
+  }
+  sqlite3_progress_handler(db.get(), 0, nullptr, nullptr);
+}
+
+constexpr int kReadAttempts = 3;
+
 }  // namespace
 
 CheckReport run_integrity_check(const fs::path& db_path, CheckMode mode,
@@ -114,38 +148,31 @@ CheckReport run_integrity_check(const fs::path& db_path, CheckMode mode,
   }
   if (fs::is_regular_file(status)) report.file_size = fs::file_size(db_path, ec);
 
-  auto db = SqliteDb::open_read_only(db_path);
-  if (!db) {
-    report.verdict = CheckVerdict::kUnreadable;
-    report.error = db.error().message;
-    return finish();
-  }
-  // A full check probes every index once per row, in key order of the table,
-  // not of the index: with SQLite's 2 MiB default cache nearly every probe of
-  // a big index became a pread (6 of 12 s in the kernel on a 1 GiB DB; see
-  // bench/RESULTS.md). 64 MiB, freed with this read-only connection, keeps the
-  // hot index pages in memory. Not mmap: an I/O error in a mapped file is a
-  // SIGBUS, which would kill the gate on exactly the damaged DBs it is for.
-  // Only a hint: the pragma reads the schema, so on a damaged header it fails,
-  // and the check below then reports that damage with its own verdict.
-  if (mode == CheckMode::kFull) std::ignore = db->execute("PRAGMA cache_size=-65536", "cache size");
-  ProgressContext context{&progress, start, 0, stop};
-  if (progress || stop.stop_possible()) {
-    if (progress) {
-      if (auto pages = db->query_int("PRAGMA page_count", "page count")) context.page_count = *pages;
+  // Read without changing a file (db_reader.hpp). A method that takes no
+  // lock on the live files is read again if a writer changed them meanwhile.
+  for (int attempt = 1;; ++attempt) {
+    auto reader = DbReader::open(db_path);
+    if (!reader) {
+      report.verdict = reader.error().exit_code == ExitCode::kDbMissing ? CheckVerdict::kMissing
+                                                                        : CheckVerdict::kUnreadable;
+      report.error = reader.error().message;
+      return finish();
     }
-    sqlite3_progress_handler(db->get(), kProgressInstructions, on_progress, &context);
+    report.read_method = std::string(to_string(reader->method()));
+    check_once(report, reader->db(), progress, start, stop);
+    if (!reader->disturbed() || stop.stop_requested()) break;
+    if (attempt == kReadAttempts) {
+      report.verdict = CheckVerdict::kLocked;
+      report.sqlite_code = 0;
+      report.error = "another process kept writing " + db_path.string() +
+                     " while it was read without a lock; stop it and check again";
+      break;
+    }
+    report.rows.clear();
+    report.verdict = CheckVerdict::kUnreadable;
+    report.error.clear();
+    report.sqlite_code = 0;
   }
-  {
-    // The check spends most of its time in the one VM step that walks the
-    // b-trees, where no progress handler runs; sqlite3_interrupt() reaches
-    // it from any thread. The handler above catches a stop that comes
-    // before that step has begun, which would reset the interrupt.
-    const std::stop_callback interrupt(stop, [raw = db->get()] { sqlite3_interrupt(raw); });
-    if (!stop.stop_requested()) collect_rows(report, *db);
-    if (report.ok() && !stop.stop_requested()) read_shape(report, *db);
-  }
-  sqlite3_progress_handler(db->get(), 0, nullptr, nullptr);
   report.stopped = stop.stop_requested();
   return finish();
 }

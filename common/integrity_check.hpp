@@ -2,8 +2,8 @@
 // PRAGMA integrity_check / quick_check on a DB file, as a report.
 //
 // Never creates the DB and never changes its files: a missing file is
-// reported without being opened, and an existing one is opened with
-// SQLITE_OPEN_READONLY. A failed check is a value (the report), not an Error.
+// reported without being opened, and an existing one is read through a
+// DbReader, which leaves the DB, -wal, -shm and -journal as they were. A failed check is a value (the report), not an Error.
 // Blocking; call from one thread per report. A stop requested through the
 // token, from any thread, cuts the check short.
 
@@ -40,6 +40,7 @@ struct CheckReport {
   std::uintmax_t file_size = 0;
   std::int64_t page_count = 0;
   std::int64_t schema_objects = 0;  // entries in sqlite_schema; 0 for an empty DB
+  std::string read_method;  // how the DB was opened (db_reader.hpp), for the record
   bool stopped = false;  // cut short by a stop request: the verdict then means nothing
 
   bool ok() const { return verdict == CheckVerdict::kOk; }

@@ -58,6 +58,19 @@ std::string failure_message(const GateRequest& request, const CheckReport& repor
   return out.str();
 }
 
+// The newest backup that verifies and was taken no later than `when`: the
+// one that may still hold what was lost at `when`. Newer ones were copied
+// from the DB without it.
+std::optional<VerifiedBackup> newest_verified_until(const BackupStore& store,
+                                                    std::optional<Clock::time_point> when) {
+  for (const auto& backup : store.list()) {
+    if (when && backup.name.stamp > *when) continue;
+    auto report = run_integrity_check(backup.path, CheckMode::kFull);
+    if (report.ok() && report.page_count > 0) return VerifiedBackup{backup, std::move(report)};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string restore_advice(const BackupStore& store, const std::string& target_argument) {
@@ -75,7 +88,37 @@ std::string restore_advice(const BackupStore& store, const std::string& target_a
   return out.str();
 }
 
+Error wal_lost_failure(const GateRequest& request, const WalEvidence& evidence) {
+  const BackupStore store(request.db_path, request.backup_dir);
+  std::ostringstream out;
+  out << kWalLostHeadline << "\n";
+  out << "  database: " << request.db_path.string() << "\n";
+  out << "  cause: " << describe_loss(evidence) << ".\n";
+  out << "  The DB as it is lacks those transactions; an engine started on it would carry on "
+         "without them, and SQLite's next open would erase this evidence.\n";
+  const auto last_seen = evidence.shm.modified;
+  if (const auto good = newest_verified_until(store, last_seen)) {
+    out << "  newest backup that may hold them: " << good->file.path.string() << " (taken "
+        << iso8601_utc(good->file.name.stamp) << ", before they were last seen)\n";
+    out << "  either restore it: engine-supervisor restore " << shell_quote(good->file.path.string())
+        << " " << request.restore_target_argument << "\n";
+  } else {
+    out << "  no backup in " << request.backup_dir.string()
+        << " taken before they were last seen verifies; none holds them.\n";
+  }
+  out << "  or accept the loss and go on with the DB as it is: engine-supervisor run "
+         "--accept-data-loss "
+      << request.restore_target_argument
+      << "\n    (the -wal and -shm are moved aside into " << request.backup_dir.string()
+      << " as evidence, and the run is recorded as having accepted the loss)\n";
+  return Error{ExitCode::kIntegrityFailed, out.str()};
+}
+
 std::string GateResult::summary_line() const {
+  if (wal_lost && wal) {
+    return "wal_lost: " + std::to_string(wal->frames_lost + wal->frames_orphaned) +
+           " frames of committed transactions are gone from the -wal";
+  }
   if (first_run) return "skipped: database missing, first run";
   if (failure && report.ok()) return "database empty while backups of it exist";
   // One line: a page fault comes back as one multi-line row.
@@ -96,6 +139,16 @@ std::string shell_quote(const std::string& argument) {
 GateResult run_integrity_gate(const GateRequest& request, const CheckProgress& progress,
                               std::stop_token stop) {
   GateResult result;
+  result.report.db_path = request.db_path;
+  result.report.mode = request.mode;
+  if (request.read_wal_evidence) {
+    result.wal = read_wal_evidence(request.db_path);
+    if (result.wal->refuses() && !request.accept_data_loss) {
+      result.wal_lost = true;
+      result.failure = wal_lost_failure(request, *result.wal);
+      return result;
+    }
+  }
   result.report = run_integrity_check(request.db_path, request.mode, progress, stop);
   const BackupStore store(request.db_path, request.backup_dir);
   const auto& report = result.report;

@@ -36,6 +36,15 @@ json stop_requested_event(const std::string& run_id, const std::string& at,
   return {{"event", "stop_requested"}, {"run_id", run_id}, {"at", at}, {"reason", reason}};
 }
 
+json data_loss_accepted_event(const std::string& run_id, const std::string& at,
+                              const json& wal_evidence, const std::string& evidence_folder) {
+  return {{"event", "data_loss_accepted"},
+          {"run_id", run_id},
+          {"at", at},
+          {"wal_evidence", wal_evidence},
+          {"evidence_folder", evidence_folder}};
+}
+
 json run_finished_event(const RunRecord& run) {
   json event = {{"event", "run_finished"},       {"run_id", run.run_id},
                 {"outcome", run.outcome},        {"halt_reason", run.halt_reason},
@@ -72,7 +81,13 @@ void apply(const json& event, std::map<std::string, std::size_t>& index,
     return;
   }
   const auto found = index.find(event.at("run_id").get<std::string>());
-  if (found == index.end()) return;
+  const bool run_state = type == "engine_started" || type == "run_finished" || type == "stop_requested";
+  // Events that are not a run's state (an accepted data loss, recorded
+  // before its run is marked running) are kept as they are.
+  if (!run_state || found == index.end()) {
+    if (!run_state) others.push_back(event);
+    return;
+  }
   RunRecord& run = runs[found->second];
   if (type == "engine_started") {
     run.engine_pid = event.at("pid").get<long>();

@@ -39,8 +39,8 @@ struct RunRecord {
 
 struct LoadedHistory {
   std::vector<RunRecord> runs;  // oldest first
-  std::vector<nlohmann::json> other_events;  // restores and the like, oldest first
-  std::vector<nlohmann::json> events;        // every readable event, in the file's order
+  std::vector<nlohmann::json> other_events;  // restores, accepted losses and the like, oldest first
+  std::vector<nlohmann::json> events;  // every readable event, in the file's order
   std::vector<std::string> warnings;
 };
 
@@ -69,5 +69,10 @@ nlohmann::json engine_started_event(const std::string& run_id, long pid);
 nlohmann::json stop_requested_event(const std::string& run_id, const std::string& at,
                                     const std::string& reason);
 nlohmann::json run_finished_event(const RunRecord& finished);
+// The operator accepted committed transactions lost from the -wal (run
+// --accept-data-loss): what was lost, and where its evidence went.
+nlohmann::json data_loss_accepted_event(const std::string& run_id, const std::string& at,
+                                        const nlohmann::json& wal_evidence,
+                                        const std::string& evidence_folder);
 
 }  // namespace es

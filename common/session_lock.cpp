@@ -9,6 +9,15 @@ std::filesystem::path SessionLock::path_for(const std::filesystem::path& db_path
   return with_suffix(db_path, ".supervisor.lock");
 }
 
+Result<void> SessionLock::probe(const std::filesystem::path& db_path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(std::filesystem::symlink_status(path_for(db_path), ec))) return {};
+  // The file exists, so taking the lock creates nothing; it is let go at once.
+  auto lock = acquire(db_path);
+  if (!lock) return lock.error();
+  return {};
+}
+
 namespace session_lock_detail {
 
 std::optional<Error> missing_db_folder(const std::filesystem::path& db_path) {

@@ -35,6 +35,11 @@ class SessionLock {
   // file's content before this call) through previous().
   [[nodiscard]] static Result<SessionLock> acquire(const std::filesystem::path& db_path);
 
+  // For what only looks (restore --dry-run): fails as acquire() does while
+  // another supervisor holds the lock, but creates no lock file where there
+  // is none, since nothing can hold a lock on a file that does not exist.
+  [[nodiscard]] static Result<void> probe(const std::filesystem::path& db_path);
+
   SessionLock(SessionLock&& other) noexcept;
   SessionLock& operator=(SessionLock&&) = delete;
   SessionLock(const SessionLock&) = delete;

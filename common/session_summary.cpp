@@ -39,6 +39,7 @@ json to_json(const SessionSummary& s) {
         {"post_session_integrity_seconds", h.post_session_integrity_seconds},
         {"backup_dir", h.backup_dir},
         {"filesystem_type", h.filesystem_type},
+        {"wal_evidence", or_null(h.wal_evidence)},
         {"continuity", h.continuity},
         {"continuity_details", h.continuity_details},
         {"warnings", h.warnings}}},

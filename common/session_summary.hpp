@@ -31,6 +31,10 @@ struct DbHealth {
   double post_session_integrity_seconds = 0;           // 0 when it did not run
   std::string backup_dir;
   std::string filesystem_type;
+  // The WAL's evidence read before the gate (wal_evidence.hpp's to_json),
+  // with "accepted" and "evidence_folder" when a loss was accepted; null when
+  // not read.
+  std::optional<nlohmann::json> wal_evidence;
   // Is the DB as the last run left it? db_continuity's verdict, and what it
   // compared (see common/db_continuity.hpp).
   std::string continuity = "not_checked";

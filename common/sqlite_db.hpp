@@ -22,6 +22,10 @@ std::string describe_sqlite_code(int code);
 
 class SqliteStatement;
 
+// The file: URI SQLite opens for `path` with `query` ("immutable=1"):
+// absolute, '/'-separated, percent-encoded. Pure.
+std::string sqlite_uri(const std::filesystem::path& path, std::string_view query);
+
 class SqliteDb {
  public:
   // Opens the live DB to read it. Never creates it, never writes it, never
@@ -31,7 +35,12 @@ class SqliteDb {
   // The operating rule: the engine process is the sole writer of the live DB.
   // The supervisor only ever reads it here; every other reader gets a copy
   // (a backup or a snapshot), never the live file.
-  [[nodiscard]] static Result<SqliteDb> open_read_only(const std::filesystem::path& path);
+  //
+  // `uri_query` adds URI parameters ("mode=ro&readonly_shm=1",
+  // "immutable=1"): how to read without changing any file depends on the
+  // side files present, which DbReader decides.
+  [[nodiscard]] static Result<SqliteDb> open_read_only(const std::filesystem::path& path,
+                                                       std::string_view uri_query = {});
 
   // Opens (and creates if `create`) a file the supervisor owns: a backup
   // target, a restored copy. Never used on the live DB.
@@ -56,7 +65,8 @@ class SqliteDb {
 
  private:
   SqliteDb(sqlite3* db, std::filesystem::path path);
-  static Result<SqliteDb> open(const std::filesystem::path& path, int flags);
+  static Result<SqliteDb> open(const std::filesystem::path& path, const std::string& name,
+                               int flags);
   sqlite3* db_ = nullptr;
   std::filesystem::path path_;
 };

@@ -6,6 +6,7 @@
 #include "common/content_digest.hpp"
 #include "common/db_at_rest.hpp"
 #include "common/db_continuity.hpp"
+#include "common/evidence_aside.hpp"
 #include "common/filesystem_probe.hpp"
 #include "common/logging.hpp"
 #include "common/progress.hpp"
@@ -15,6 +16,7 @@
 #include "common/session_summary.hpp"
 #include "common/startup_check.hpp"
 #include "common/time_stamp.hpp"
+#include "common/wal_evidence.hpp"
 #include "supervisor/classify_exit.hpp"
 #include "supervisor/commands/config_source.hpp"
 #include "supervisor/engine_watch.hpp"
@@ -42,6 +44,7 @@ class Session {
     recover_lost_runs(*lock_, history_, config_);
     begin_run();
     if (auto refused = check_location()) return abort_run(*refused, "network_filesystem");
+    if (auto lost = examine_wal()) return abort_run(*lost, "wal_lost");
     const auto continuity = compare_with_last_run();
     if (continuity.stopped) return abort_run(stopped_early(), "stop_requested");
     if (continuity.refusal) return abort_run(*continuity.refusal, "changed_between_sessions");
@@ -175,14 +178,59 @@ class Session {
                                 find_open_holders(live_db_files(config_.database.path)));
   }
 
+  // The WAL's own evidence, before anything opens the DB: SQLite's first
+  // open would erase the record of committed frames the -wal lost.
+  std::optional<Error> examine_wal() {
+    const auto evidence = read_wal_evidence(config_.database.path);
+    auto& health = summary_.db_health;
+    health.wal_evidence = to_json(evidence);
+    if (evidence.verdict == WalVerdict::kUnsettled) {
+      warn("the -wal and -shm of " + config_.database.path.string() +
+           " kept changing while they were read: another process writes the DB");
+    }
+    if (!evidence.refuses()) return std::nullopt;
+    if (!request_.accept_data_loss) return wal_lost_failure(gate_request(), evidence);
+    return accept_data_loss(evidence);
+  }
+
+  // --accept-data-loss: the -wal and -shm go aside as evidence, so that
+  // neither SQLite nor the next start reads them again, and the history
+  // says who went on without what.
+  std::optional<Error> accept_data_loss(const WalEvidence& evidence) {
+    auto aside = move_side_files_aside(config_.database.path, config_.database.backup_dir,
+                                       {"-wal", "-shm"}, Clock::now());
+    if (!aside) {
+      return Error{aside.error().exit_code,
+                   "--accept-data-loss: the evidence of the loss could not be moved aside, so the "
+                   "run does not go on: " + aside.error().message};
+    }
+    auto& health = summary_.db_health;
+    (*health.wal_evidence)["accepted"] = true;
+    (*health.wal_evidence)["evidence_folder"] = aside->folder.string();
+    warn("data loss accepted (--accept-data-loss): " + describe_loss(evidence) +
+         ". The -wal and -shm were moved to " + aside->folder.string());
+    if (auto recorded = history_.append(data_loss_accepted_event(
+            run_id_, iso8601_utc(Clock::now()), *health.wal_evidence, aside->folder.string()));
+        !recorded) {
+      warn("could not record the accepted data loss in the history: " + recorded.error().message);
+    }
+    return std::nullopt;
+  }
+
+  GateRequest gate_request() const {
+    GateRequest gate{config_.database.path, config_.database.backup_dir,
+                     config_.db_safeguards.integrity_check_mode, config_.database.allow_missing,
+                     request_.target_argument};
+    gate.read_wal_evidence = false;  // examine_wal() read it
+    return gate;
+  }
+
   // 3 + 4. Gate, with the pre-session backup copied alongside and kept only
   // if the gate passes. A failed backup warns and does not block.
   StartupCheck gate_and_pre_backup() {
     const auto& safeguards = config_.db_safeguards;
     StartupCheckRequest check;
-    check.gate = GateRequest{config_.database.path, config_.database.backup_dir,
-                             safeguards.integrity_check_mode, config_.database.allow_missing,
-                             request_.target_argument};
+    check.gate = gate_request();
     check.run_gate = safeguards.integrity_check_on_startup;
     check.take_backup = safeguards.pre_session_backup_enabled;
     check.retention_count = safeguards.backup_retention_count;

@@ -1,9 +1,10 @@
 #pragma once
 // One supervised session, `engine-supervisor run`, as the named steps of the
-// run issue: lock, recover, check the DB's location, compare it with its
-// record at rest (continuity), gate (with the pre-backup alongside), check it
-// is not open elsewhere, mark running, spawn, watch, classify, post-session,
-// record the DB at rest, summary, finish.
+// run issue: lock, recover, check the DB's location, read the WAL's own
+// evidence, compare the DB with its record at rest (continuity), gate (with
+// the pre-backup alongside), check it is not open elsewhere, mark running,
+// spawn, watch, classify, post-session, record the DB at rest, summary,
+// finish.
 //
 // Returns the exit code: 0 clean, 1 unclean, or the code of the step that
 // stopped the run (65/66 continuity or gate, 69 spawn, 75 lock or DB open
@@ -23,6 +24,9 @@ struct SessionRequest {
   std::string target_argument;  // "--config /x.yaml", for pasted commands
   std::string version;
   FilesystemProbe probe_filesystem = es::probe_filesystem;  // tests stand in a network mount
+  // --accept-data-loss: committed transactions lost from the -wal do not
+  // stop the run; the loss is recorded and its evidence moved aside.
+  bool accept_data_loss = false;
   // run --accept-changed-db: a DB changed between sessions is accepted
   // (and recorded) instead of refused.
   bool accept_changed_db = false;

@@ -57,6 +57,9 @@ int main(int argc, char** argv) {
   run.version = ENGINE_SUPERVISOR_VERSION;
   auto* run_cmd = app.add_subcommand("run", "Run one supervised engine session");
   add_target_options(*run_cmd, run.target);
+  run_cmd->add_flag("--accept-data-loss", run.accept_data_loss,
+                    "Go on although committed transactions are gone from the DB's -wal; the loss "
+                    "is recorded and its evidence moved aside");
   run_cmd->add_flag("--accept-changed-db", run.accept_changed_db,
                     "Go on with a DB that changed since the last run (another writer, another "
                     "copy put in place) and record that it was accepted");

@@ -18,7 +18,7 @@ TEST_CASE("digest: XXH3-128 of known inputs, in canonical hex") {
 
 TEST_CASE("digest: a file of several chunks hashes as its bytes, and one byte changes it") {
   test::TempDir dir;
-  std::string bytes(9 * 1024 * 1024 + 17, '\0');  // more than two 4 MiB reads, and a remainder
+  std::string bytes(9 * 1024 * 1024 + 17, '\0');  // more than nine 1 MiB reads, and a remainder
   for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 131) >> 7);
   test::write_file(dir / "a", bytes);
   test::write_file(dir / "b", bytes);

@@ -18,6 +18,7 @@ namespace {
 
 std::string result_word(const GateResult& gate) {
   if (gate.passed()) return "ok";
+  if (gate.wal_lost) return "wal_lost";
   if (gate.report.ok()) return "empty";
   return std::string(to_string(gate.report.verdict));
 }
@@ -75,7 +76,8 @@ ExitCode run_check_command(const CheckOptions& options) {
         {"mode", std::string(to_string(mode))},
         {"seconds", gate.report.seconds},
         {"filesystem", {{"type", location.filesystem.type}, {"network", location.filesystem.network}}},
-        {"open_elsewhere", open_by}};
+        {"open_elsewhere", open_by},
+        {"wal_evidence", gate.wal ? to_json(*gate.wal) : nlohmann::json(nullptr)}};
     console_write(ConsoleStream::kOut, out.dump(2) + "\n");
     if (gate.failure) log_to_files_only(gate.failure->message);
   } else if (gate.passed()) {

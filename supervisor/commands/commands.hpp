@@ -41,6 +41,7 @@ ExitCode run_backups_command(const BackupsOptions& options);
 struct RunOptions {
   TargetOptions target;
   std::string version;
+  bool accept_data_loss = false;
   bool accept_changed_db = false;  // --accept-changed-db
 };
 ExitCode run_run_command(const RunOptions& options);

@@ -101,8 +101,15 @@ ExitCode run_restore_command(const RestoreOptions& options) {
 
   // A running supervisor owns the DB: restoring under it would pull the
   // files from under the engine.
-  auto lock = SessionLock::acquire(config.database.path);
-  if (!lock) return fail(lock.error());
+  // A dry run only looks: it must not leave a lock file beside the DB.
+  std::optional<SessionLock> lock;
+  if (options.dry_run) {
+    if (auto free = SessionLock::probe(config.database.path); !free) return fail(free.error());
+  } else {
+    auto acquired = SessionLock::acquire(config.database.path);
+    if (!acquired) return fail(acquired.error());
+    lock.emplace(std::move(*acquired));
+  }
   // An engine started by hand holds no lock; it must not have its files
   // moved from under it either.
   if (auto open_elsewhere = open_elsewhere_error(

@@ -31,6 +31,7 @@ ExitCode run_run_command(const RunOptions& options) {
                        ", key 'engine.command': `run` needs the engine's command line"});
   }
   SessionRequest request{target->config, target->target_argument, options.version};
+  request.accept_data_loss = options.accept_data_loss;
   request.accept_changed_db = options.accept_changed_db;
   const auto end = run_session(request);
   pause_if_wanted(target->config, end);

@@ -34,6 +34,84 @@ void make_db(const fs::path& path, int rows, int payload_bytes) {
   sqlite3_close(db);
 }
 
+namespace {
+
+sqlite3* open_writer(const fs::path& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open(path.string().c_str(), &db) != SQLITE_OK) throw std::runtime_error("open " + path.string());
+  return db;
+}
+
+fs::path staging_folder(const fs::path& db) {
+  auto stage = db.parent_path() / (db.filename().string() + ".stage");
+  fs::remove_all(stage);
+  fs::create_directories(stage);
+  return stage;
+}
+
+void copy_side(const fs::path& from_db, const fs::path& to_db, const char* suffix) {
+  const auto from = fs::path(from_db.string() + suffix);
+  const auto to = fs::path(to_db.string() + suffix);
+  fs::remove(to);
+  if (fs::exists(from)) fs::copy_file(from, to);
+}
+
+}  // namespace
+
+void commit_in_wal_only(const fs::path& db, int rows, int commits) {
+  const auto stage = staging_folder(db);
+  const auto staged = stage / db.filename();
+  fs::copy_file(db, staged);
+  sqlite3* writer = open_writer(staged);
+  exec(writer, "PRAGMA wal_autocheckpoint=0");
+  for (int c = 0; c < commits; ++c) {
+    exec(writer, "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < " +
+                     std::to_string(rows / commits) +
+                     ") INSERT INTO t(payload) SELECT printf('wal-%d-%d', " + std::to_string(c) +
+                     ", x) FROM n");
+  }
+  // The writer is still open: its -wal and -shm are what a kill leaves.
+  fs::copy_file(staged, db, fs::copy_options::overwrite_existing);
+  copy_side(staged, db, "-wal");
+  copy_side(staged, db, "-shm");
+  sqlite3_close(writer);
+  fs::remove_all(stage);
+}
+
+void leave_hot_journal(const fs::path& db, int rows) {
+  {
+    sqlite3* writer = open_writer(db);
+    exec(writer, "PRAGMA journal_mode=DELETE");
+    sqlite3_close(writer);
+  }
+  if (rows == 0) return;
+  const auto stage = staging_folder(db);
+  const auto staged = stage / db.filename();
+  fs::copy_file(db, staged);
+  sqlite3* writer = open_writer(staged);
+  // A one-page cache spills the changed pages into the main file before the
+  // commit, with their old contents in the journal.
+  exec(writer, "PRAGMA cache_size=1");
+  exec(writer, "BEGIN");
+  exec(writer, "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < " +
+                   std::to_string(rows) +
+                   ") INSERT INTO t(payload) SELECT printf('%0300d', x) FROM n");
+  fs::copy_file(staged, db, fs::copy_options::overwrite_existing);
+  copy_side(staged, db, "-journal");
+  exec(writer, "ROLLBACK");
+  sqlite3_close(writer);
+  fs::remove_all(stage);
+}
+
+std::map<std::string, std::string> folder_contents(const fs::path& folder) {
+  std::map<std::string, std::string> contents;
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    contents[entry.path().filename().string()] =
+        entry.is_regular_file() ? read_file(entry.path()) : std::string("<not a file>");
+  }
+  return contents;
+}
+
 std::int64_t count_rows(const fs::path& path, const std::string& table) {
   sqlite3* db = nullptr;
   sqlite3_open_v2(path.string().c_str(), &db, SQLITE_OPEN_READONLY, nullptr);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +15,23 @@ namespace es::test {
 // Creates a WAL-mode DB with a table `t(id, payload)` holding `rows` rows of
 // `payload_bytes` each, plus an index, and checkpoints it into the main file.
 void make_db(const std::filesystem::path& path, int rows = 200, int payload_bytes = 200);
+
+// The state a killed engine leaves: `rows` more rows in `commits`
+// transactions, committed into the -wal only, beside the -shm that indexes
+// them. `db` must hold a DB made by make_db with no side files. Made by
+// copying the files out from under a live writer, so it is the same on
+// every platform.
+void commit_in_wal_only(const std::filesystem::path& db, int rows, int commits = 1);
+
+// The state a writer killed mid-transaction leaves in rollback mode: `db` in
+// DELETE journal mode, with a hot -journal holding its pages from before
+// `rows` more rows that were spilled into the main file and never committed.
+// With `rows` 0, only switches `db` to DELETE journal mode.
+void leave_hot_journal(const std::filesystem::path& db, int rows);
+
+// Every file in `folder` (not recursive), name to bytes: equal before and
+// after means nothing was changed, created or removed there.
+std::map<std::string, std::string> folder_contents(const std::filesystem::path& folder);
 
 std::int64_t count_rows(const std::filesystem::path& path, const std::string& table = "t");
 int page_size_of(const std::filesystem::path& path);

@@ -1,0 +1,33 @@
+#pragma once
+// Moves a DB's side files aside as evidence, never deleting them.
+//
+// When the operator accepts a loss (run --accept-data-loss), the -wal and
+// -shm that recorded it must not stay beside the DB: SQLite's next open
+// would rewrite the -shm, and the next start would find the same loss again.
+// They go into `<backup_dir>/<db name>.evidence.<stamp>/`, a folder the
+// supervisor creates, under their own names. A rename where it can; across
+// filesystems a copy that is compared byte for byte before the original goes.
+// Blocking; platform-neutral.
+
+#include <filesystem>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "common/time_stamp.hpp"
+
+namespace es {
+
+struct EvidenceAside {
+  std::filesystem::path folder;
+  std::vector<std::filesystem::path> moved;  // where each file now is
+};
+
+// Moves those of `suffixes` ("-wal", "-shm") that exist beside `db_path`.
+// Fails, with the file and the OS error, leaving what was not yet moved in
+// place; a file is never left in neither place.
+[[nodiscard]] Result<EvidenceAside> move_side_files_aside(
+    const std::filesystem::path& db_path, const std::filesystem::path& backup_dir,
+    const std::vector<std::string_view>& suffixes, Clock::time_point now);
+
+}  // namespace es

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
@@ -90,7 +91,8 @@ std::string size_text(const std::optional<std::uint64_t>& size) {
 
 // The side files: a -wal or -journal with content is content; everything
 // else that a reader leaves behind is a note.
-void compare_side_files(const DbAtRest& record, const fs::path& db, DbComparison& out) {
+void compare_side_files(const DbAtRest& record, const fs::path& db,
+                        const std::vector<std::string>& set_aside, DbComparison& out) {
   for (const char* suffix : kSqliteSideFileSuffixes) {
     const auto find = [&](const DbAtRest& at) -> std::optional<std::uint64_t> {
       const auto it = at.side_files.find(suffix);
@@ -105,7 +107,9 @@ void compare_side_files(const DbAtRest& record, const fs::path& db, DbComparison
                                 : name + " " + size_text(before) + " → " + size_text(after);
     const std::string_view kind = suffix;
     const bool content = kind != "-shm" && (before.value_or(0) > 0 || after.value_or(0) > 0);
-    if (!content) {
+    if (std::find(set_aside.begin(), set_aside.end(), kind) != set_aside.end()) {
+      out.notes.push_back(what + ": this run moved it aside (--accept-data-loss)");
+    } else if (!content) {
       out.notes.push_back(what + ", which any reader may leave: not a change of content");
     } else if (kind == "-wal") {
       out.differences.push_back(what + ": committed transactions not in the main file");
@@ -160,6 +164,7 @@ ContinuityBaseline find_baseline(const LoadedHistory& history) {
 }
 
 Result<DbComparison> compare_with_record(const DbAtRest& record, const fs::path& db,
+                                         const std::vector<std::string>& set_aside,
                                          std::stop_token stop) {
   auto looked = look_at_db(db, false);
   if (!looked) return looked.error();
@@ -205,7 +210,7 @@ Result<DbComparison> compare_with_record(const DbAtRest& record, const fs::path&
       out.differences.insert(out.differences.end(), what.begin(), what.end());
     }
   }
-  compare_side_files(record, db, out);
+  compare_side_files(record, db, set_aside, out);
   // A change is recorded when the run goes on: with the content's digest.
   if (out.changed() && is && !out.digest_read) {
     if (auto read = read_digest(); !read) return read.error();
@@ -292,7 +297,7 @@ ContinuityResult check_continuity(const ContinuityRequest& request, const Loaded
     result.detail = "no earlier run of this DB is recorded: nothing to compare the DB with";
     return result;
   }
-  auto compared = compare_with_record(*baseline.record, request.db_path, stop);
+  auto compared = compare_with_record(*baseline.record, request.db_path, request.set_aside, stop);
   if (!compared) {
     if (stop.stop_requested()) {
       result.stopped = true;

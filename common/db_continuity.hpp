@@ -78,11 +78,13 @@ struct DbComparison {
 // -journal that is not empty (a hot journal: a writer was cut off in a
 // transaction). A -shm, or an empty -wal or -journal, that appeared or went
 // is a note: any reader leaves those. When a change is found the digest is
-// always read, so `now` can be recorded as accepted.
+// always read, so `now` can be recorded as accepted. Side files named in
+// `set_aside` (by suffix) were moved aside by this run itself before the
+// comparison (run --accept-data-loss): their difference is a note.
 // kIoError when a file cannot be looked at; kUnclean when stopped.
-[[nodiscard]] Result<DbComparison> compare_with_record(const DbAtRest& record,
-                                                       const std::filesystem::path& db,
-                                                       std::stop_token stop = {});
+[[nodiscard]] Result<DbComparison> compare_with_record(
+    const DbAtRest& record, const std::filesystem::path& db,
+    const std::vector<std::string>& set_aside = {}, std::stop_token stop = {});
 
 struct ContinuityRequest {
   std::filesystem::path db_path;
@@ -91,6 +93,9 @@ struct ContinuityRequest {
   bool accept_changed_db = false;               // run --accept-changed-db
   // How a pasted command names this DB: "--config /x/y.yaml".
   std::string target_argument;
+  // Side files this run moved aside before the comparison, by suffix: the
+  // -wal and -shm under --accept-data-loss. Their going is explained.
+  std::vector<std::string> set_aside;
 };
 
 struct ContinuityResult {

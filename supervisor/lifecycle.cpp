@@ -122,15 +122,20 @@ class Session {
   // Continuity: before anything opens the DB, is it as the last run (or a
   // restore, or an accepted change) recorded it? See db_continuity.hpp.
   ContinuityResult compare_with_last_run() {
-    const ContinuityRequest request{config_.database.path, config_.database.backup_dir,
-                                    config_.database.on_change_between_sessions,
-                                    request_.accept_changed_db, request_.target_argument};
+    auto& health = summary_.db_health;
+    ContinuityRequest request{config_.database.path, config_.database.backup_dir,
+                              config_.database.on_change_between_sessions,
+                              request_.accept_changed_db, request_.target_argument, {}};
+    // --accept-data-loss moved the lost WAL's files aside just before: not
+    // a second change to accept.
+    if (health.wal_evidence && health.wal_evidence->value("accepted", false)) {
+      request.set_aside = {"-wal", "-shm"};
+    }
     ContinuityResult result;
     // Beside the event loop: the digest of a big DB that changed is cut
     // short by a Ctrl+C.
     watch_->run_step(
         [&](std::stop_token stop) { result = check_continuity(request, history_.load(), stop); });
-    auto& health = summary_.db_health;
     health.continuity = std::string(to_string(result.status));
     health.continuity_details = continuity_details(result, request);
     switch (result.status) {

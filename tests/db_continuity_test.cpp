@@ -85,7 +85,7 @@ struct HistoryFixture {
   }
 
   ContinuityResult check(ChangePolicy policy = ChangePolicy::kRefuse, bool accept = false) {
-    ContinuityRequest request{db, dir.path(), policy, accept, "--config /x/es.yaml"};
+    ContinuityRequest request{db, dir.path(), policy, accept, "--config /x/es.yaml", {}};
     return check_continuity(request, history.load());
   }
 };
@@ -180,6 +180,16 @@ TEST_CASE("continuity: a -wal with frames that appeared is a change; a reader's 
     CHECK(compared.changed());
     CHECK(mentions(compared.differences, "live.db-wal appeared (4152 bytes): committed"));
     CHECK(compared.digest_read);  // so the change can be recorded when accepted
+  }
+  SUBCASE("frames that were there at rest, moved aside by --accept-data-loss") {
+    test::write_file(dir / "live.db-wal", std::string(4152, 'w'));
+    const auto with_frames = record_of(f.db);
+    fs::rename(dir / "live.db-wal", dir / "aside-wal");
+    CHECK(compare(with_frames, f.db).changed());
+    auto aside = compare_with_record(with_frames, f.db, {"-wal", "-shm"});
+    REQUIRE(aside.has_value());
+    CHECK_FALSE(aside->changed());
+    CHECK(mentions(aside->notes, "moved it aside (--accept-data-loss)"));
   }
   SUBCASE("a hot journal") {
     test::write_file(dir / "live.db-journal", std::string(512, 'j'));

@@ -123,7 +123,6 @@ void compare_side_files(const DbAtRest& record, const fs::path& db,
 
 ContinuityBaseline find_baseline(const LoadedHistory& history) {
   ContinuityBaseline baseline;
-  baseline.any_run = !history.runs.empty();
   std::map<std::string, const RunRecord*> runs;
   for (const auto& run : history.runs) runs[run.run_id] = &run;
   for (auto run = history.runs.rbegin(); run != history.runs.rend(); ++run) {

@@ -55,7 +55,6 @@ struct ContinuityBaseline {
   // A run after the record whose engine ran (or may have: its supervisor was
   // lost) and that recorded nothing: the record no longer says what the DB is.
   std::optional<RunRecord> unrecorded_run;
-  bool any_run = false;
   std::vector<std::string> warnings;  // a record that could not be read
 };
 

@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include <sstream>
+
 #include "common/sqlite_db.hpp"
 #include "support/run_fixture.hpp"
 

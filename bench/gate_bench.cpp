@@ -612,7 +612,7 @@ void time_proposal(const Workspace& workspace, int cache_mib, Run& run) {
     const bool check_ok = full_check_with_cache(workspace.db(), cache_mib);
     auto copy = prepared.get();
     if (!check_ok || !copy) return;
-    run.proposal.ok = store.commit(std::move(*copy), 10).has_value();
+    run.proposal.ok = store.commit(std::move(*copy), {10}).has_value();
   });
   if (!run.proposal.ok) warn("the proposal's check or backup");
   empty_folder(workspace.backup_dir());

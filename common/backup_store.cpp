@@ -2,6 +2,8 @@
 #include "common/db_reader.hpp"
 #include "common/utf8_path.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <chrono>
 #include <limits>
@@ -223,12 +225,12 @@ Result<void> copy_database(const fs::path& source, const fs::path& target,
 BackupStore::BackupStore(fs::path db_path, fs::path backup_dir)
     : db_path_(std::move(db_path)), backup_dir_(std::move(backup_dir)) {}
 
-Result<TakenBackup> BackupStore::take(BackupKind kind, int retention_count,
+Result<TakenBackup> BackupStore::take(BackupKind kind, const RetentionPolicy& retention,
                                       Clock::time_point now, const BackupProgress& progress,
                                       std::stop_token stop) const {
   auto prepared = prepare(kind, now, progress, stop);
   if (!prepared) return prepared.error();
-  return commit(std::move(*prepared), retention_count);
+  return commit(std::move(*prepared), retention, now);
 }
 
 Result<PreparedBackup> BackupStore::prepare(BackupKind kind, Clock::time_point now,
@@ -261,21 +263,22 @@ Result<PreparedBackup> BackupStore::prepare(BackupKind kind, Clock::time_point n
   return prepared;
 }
 
-Result<TakenBackup> BackupStore::commit(PreparedBackup prepared, int retention_count) const {
+Result<TakenBackup> BackupStore::commit(PreparedBackup prepared, const RetentionPolicy& retention,
+                                        Clock::time_point now) const {
   const auto start = std::chrono::steady_clock::now();
   if (auto committed = prepared.file_.commit(AtomicFile::Replace::kNever); !committed) {
     return committed.error();
   }
   TakenBackup taken;
   const auto& path = prepared.final_path();
-  taken.file = BackupFile{path, prepared.name_, size_or_zero(path)};
-  taken.removed = enforce_retention(prepared.name_.kind, retention_count, path, taken.warnings);
+  taken.file = BackupFile{path, prepared.name_, size_or_zero(path), {prepared.name_.stamp, false}};
+  taken.deleted = enforce_retention(prepared.name_.kind, retention, path, now, taken.warnings);
   taken.seconds = prepared.seconds_ +
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return taken;
 }
 
-std::vector<BackupFile> BackupStore::list() const {
+std::vector<BackupFile> BackupStore::list(Clock::time_point now) const {
   std::vector<BackupFile> backups;
   std::error_code ec;
   const auto db_file = db_path_.filename().string();
@@ -286,31 +289,64 @@ std::vector<BackupFile> BackupStore::list() const {
     if (!it->is_regular_file(status_error) || it->is_symlink(status_error)) continue;
     const auto name = parse_backup_name(it->path().filename().string(), db_file);
     if (!name) continue;
-    backups.push_back(BackupFile{it->path(), *name, size_or_zero(it->path())});
+    std::optional<Clock::time_point> modified;
+    if (const auto when = it->last_write_time(status_error); !status_error) {
+      modified = std::chrono::time_point_cast<Clock::duration>(std::chrono::file_clock::to_sys(when));
+    }
+    backups.push_back(
+        BackupFile{it->path(), *name, size_or_zero(it->path()), date_backup(*name, modified, now)});
   }
-  std::sort(backups.begin(), backups.end(),
-            [](const BackupFile& a, const BackupFile& b) { return a.name.newer_than(b.name); });
+  std::sort(backups.begin(), backups.end(), [](const BackupFile& a, const BackupFile& b) {
+    return taken_later(a.name, a.dating, b.name, b.dating);
+  });
   return backups;
 }
 
-std::vector<fs::path> BackupStore::enforce_retention(BackupKind kind, int keep,
-                                                     const fs::path& protect,
-                                                     std::vector<std::string>& warnings) const {
-  std::vector<fs::path> removed;
-  int kept = 0;
-  for (const auto& backup : list()) {
-    if (backup.name.kind != kind) continue;
-    if (backup.path == protect || kept < keep) {
-      ++kept;
-      continue;
-    }
-    if (auto deleted = remove_file(backup.path); !deleted) {
-      warnings.push_back("retention could not delete old backup: " + deleted.error().message);
-    } else if (*deleted) {
-      removed.push_back(backup.path);
+RetentionPolicy retention_policy(const SafeguardsConfig& safeguards) {
+  return {safeguards.backup_retention_count, safeguards.backup_keep_daily,
+          safeguards.backup_keep_weekly};
+}
+
+std::string future_stamp_warning(const BackupFile& backup) {
+  return "backup " + backup.path.string() + " is stamped " + iso8601_utc(backup.name.stamp) +
+         ", in the future or long after the file was written: the clock was ahead when it was "
+         "named. It is kept, never counted as the newest, and ordered " +
+         (backup.dating.taken ? "by its modification time, " + iso8601_utc(*backup.dating.taken)
+                              : std::string("after every other backup (its real time is unknown)")) +
+         ". Check what it holds, then move it out of the backup folder or rename it.";
+}
+
+std::vector<DeletedBackup> BackupStore::enforce_retention(BackupKind kind,
+                                                          const RetentionPolicy& policy,
+                                                          const fs::path& protect,
+                                                          Clock::time_point now,
+                                                          std::vector<std::string>& warnings) const {
+  const auto backups = list(now);
+  std::vector<RetentionItem> items;
+  for (const auto& backup : backups) {
+    items.push_back({backup.name, backup.dating});
+    if (backup.dating.future_stamp) warnings.push_back(future_stamp_warning(backup));
+  }
+  const auto kept = kept_by_policy(items, policy);
+  std::vector<DeletedBackup> deleted;
+  for (std::size_t i = 0; i < backups.size(); ++i) {
+    const auto& backup = backups[i];
+    if (kept[i] || backup.name.kind != kind || backup.path == protect) continue;
+    if (auto removed = remove_file(backup.path); !removed) {
+      warnings.push_back("retention could not delete old backup: " + removed.error().message);
+    } else if (*removed) {
+      // A backup is the only copy of its data: its deletion is never silent.
+      const auto taken = *backup.dating.taken;
+      const auto age =
+          std::max(std::chrono::floor<std::chrono::seconds>(now - taken), std::chrono::seconds(0));
+      spdlog::info("retention deleted backup {} (kind {}, taken {}, {} old): beyond the newest {} "
+                   "{} and not the newest of one of the last {} days or {} weeks with backups",
+                   backup.path.string(), to_string(kind), iso8601_utc(taken), describe_age(age),
+                   policy.newest_per_kind, to_string(kind), policy.daily, policy.weekly);
+      deleted.push_back({backup.path, kind, taken, age});
     }
   }
-  return removed;
+  return deleted;
 }
 
 std::vector<fs::path> BackupStore::find_stale_temporaries() const {
@@ -345,10 +381,18 @@ std::vector<fs::path> BackupStore::find_stale_temporaries() const {
   return stale;
 }
 
-std::optional<VerifiedBackup> BackupStore::newest_verified(CheckMode mode) const {
-  for (const auto& backup : list()) {
-    auto report = run_integrity_check(backup.path, mode);
-    if (report.ok() && report.page_count > 0) return VerifiedBackup{backup, std::move(report)};
+std::optional<VerifiedBackup> BackupStore::newest_verified(CheckMode mode,
+                                                          Clock::time_point now) const {
+  // Backups with a trusted stamp first: one with a future stamp is an
+  // anomaly whose mtime may come from a copy made long after its data, so
+  // it is chosen only when no other backup verifies.
+  const auto backups = list(now);
+  for (const bool future_stamp : {false, true}) {
+    for (const auto& backup : backups) {
+      if (backup.dating.future_stamp != future_stamp) continue;
+      auto report = run_integrity_check(backup.path, mode);
+      if (report.ok() && report.page_count > 0) return VerifiedBackup{backup, std::move(report)};
+    }
   }
   return std::nullopt;
 }

@@ -9,10 +9,14 @@
 // synced, and only then renamed to its final name, which it never
 // overwrites. A failed backup leaves no file under a backup name.
 //
-// Retention deletes only regular files whose whole name matches this DB's
-// backup pattern for the kind just written, and never the file just written.
+// Retention (backup_retention.hpp decides what it keeps) deletes only
+// regular files whose whole name matches this DB's backup pattern for the
+// kind just written, never the file just written and never a backup with a
+// future stamp. Every deletion is logged (info) with the file, its kind and
+// its age, and returned to the caller for the session summary.
 // Blocking; one BackupStore per thread.
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -23,6 +27,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/backup_name.hpp"
+#include "common/backup_retention.hpp"
 #include "common/config.hpp"
 #include "common/integrity_check.hpp"
 #include "common/result.hpp"
@@ -36,13 +41,23 @@ struct BackupFile {
   std::filesystem::path path;
   BackupName name;
   std::uintmax_t size = 0;
+  BackupDating dating;  // when its data was really taken (backup_retention.hpp)
+};
+
+// A backup retention deleted.
+struct DeletedBackup {
+  std::filesystem::path path;
+  BackupKind kind = BackupKind::kManual;
+  Clock::time_point taken;
+  std::chrono::seconds age{0};  // at the time of the deletion
 };
 
 struct TakenBackup {
   BackupFile file;
   double seconds = 0;
-  std::vector<std::filesystem::path> removed;  // by retention
-  std::vector<std::string> warnings;           // retention trouble; the backup itself is fine
+  std::vector<DeletedBackup> deleted;  // by retention
+  // Retention trouble, and backups with a future stamp; the backup itself is fine.
+  std::vector<std::string> warnings;
 };
 
 // A verified copy under its temporary name, not yet a backup. Destroying it
@@ -72,12 +87,12 @@ class BackupStore {
   const std::filesystem::path& db_path() const { return db_path_; }
   const std::filesystem::path& backup_dir() const { return backup_dir_; }
 
-  // Takes a backup of `kind` named for `now`, then keeps the newest
-  // `retention_count` of that kind. Fails (kIoError, with path and cause) if
+  // Takes a backup of `kind` named for `now`, then applies `retention` to
+  // the backups of that kind, as of `now`. Fails (kIoError, with path and cause) if
   // the folder is missing or unwritable, space is short, SQLite fails, the
   // copy does not verify, or a stop is requested through `stop` (see
   // prepare()); nothing is then left under a backup name.
-  [[nodiscard]] Result<TakenBackup> take(BackupKind kind, int retention_count,
+  [[nodiscard]] Result<TakenBackup> take(BackupKind kind, const RetentionPolicy& retention,
                                          Clock::time_point now = Clock::now(),
                                          const BackupProgress& progress = {},
                                          std::stop_token stop = {}) const;
@@ -91,16 +106,23 @@ class BackupStore {
                                                Clock::time_point now = Clock::now(),
                                                const BackupProgress& progress = {},
                                                std::stop_token stop = {}) const;
-  [[nodiscard]] Result<TakenBackup> commit(PreparedBackup prepared, int retention_count) const;
+  [[nodiscard]] Result<TakenBackup> commit(PreparedBackup prepared,
+                                           const RetentionPolicy& retention,
+                                           Clock::time_point now = Clock::now()) const;
 
-  // This DB's backups, newest first. Only regular files with a matching name.
-  std::vector<BackupFile> list() const;
+  // This DB's backups, newest first by when their data was taken as of
+  // `now` (taken_later()); those with a future stamp and no plausible mtime
+  // come last. Only regular files with a matching name.
+  std::vector<BackupFile> list(Clock::time_point now = Clock::now()) const;
 
-  // Deletes the oldest backups of `kind` beyond `keep`, never `protect`.
-  // Returns what it deleted; problems are appended to `warnings`.
-  std::vector<std::filesystem::path> enforce_retention(BackupKind kind, int keep,
-                                                       const std::filesystem::path& protect,
-                                                       std::vector<std::string>& warnings) const;
+  // Deletes the backups of `kind` that `policy` does not keep, never
+  // `protect` and never one with a future stamp. Logs each deletion and
+  // returns them; problems, and one warning per backup (of any kind) with a
+  // future stamp, are appended to `warnings`.
+  std::vector<DeletedBackup> enforce_retention(BackupKind kind, const RetentionPolicy& policy,
+                                               const std::filesystem::path& protect,
+                                               Clock::time_point now,
+                                               std::vector<std::string>& warnings) const;
 
   // Temporaries a killed backup left behind: names of exactly the form
   // `<this DB's backup name>.<pid>.tmp` (or its -journal) whose process no
@@ -108,13 +130,24 @@ class BackupStore {
   // not prove the supervisor made the file.
   std::vector<std::filesystem::path> find_stale_temporaries() const;
 
-  // The newest backup that passes `mode` check, if any.
-  std::optional<VerifiedBackup> newest_verified(CheckMode mode = CheckMode::kQuick) const;
+  // The newest backup that passes `mode` check, if any, in list() order,
+  // but a backup with a future stamp only if no other one passes: it never
+  // passes for the newest by its name, nor by a copy's recent mtime.
+  std::optional<VerifiedBackup> newest_verified(CheckMode mode = CheckMode::kQuick,
+                                                Clock::time_point now = Clock::now()) const;
 
  private:
   std::filesystem::path db_path_;
   std::filesystem::path backup_dir_;
 };
+
+// The retention the config asks for (db_safeguards.backup_retention_count,
+// backup_keep_daily, backup_keep_weekly).
+RetentionPolicy retention_policy(const SafeguardsConfig& safeguards);
+
+// What an operator reads about a backup with a future stamp: which file,
+// what its name says, and how it is treated.
+std::string future_stamp_warning(const BackupFile& backup);
 
 // Copies the live DB at `source` into `target` (an existing empty file the
 // caller owns) with the backup API, and leaves the copy in rollback-journal

@@ -282,13 +282,15 @@ void read_safeguards(const Reader& r, const YAML::Node& root, Config& config) {
   if (!node.IsDefined()) return;
   r.require_known_keys(node, "db_safeguards",
                        {"pre_session_backup_enabled", "post_session_backup_enabled",
-                        "backup_retention_count", "integrity_check_on_startup",
-                        "integrity_check_mode"});
+                        "backup_retention_count", "backup_keep_daily", "backup_keep_weekly",
+                        "integrity_check_on_startup", "integrity_check_mode"});
   auto& s = config.db_safeguards;
   const std::string_view sec = "db_safeguards";
   s.pre_session_backup_enabled = r.get_bool(node, sec, "pre_session_backup_enabled", true);
   s.post_session_backup_enabled = r.get_bool(node, sec, "post_session_backup_enabled", true);
   s.backup_retention_count = r.get_int(node, sec, "backup_retention_count", 10, 1, 1000);
+  s.backup_keep_daily = r.get_int(node, sec, "backup_keep_daily", 7, 0, 1000);
+  s.backup_keep_weekly = r.get_int(node, sec, "backup_keep_weekly", 4, 0, 1000);
   s.integrity_check_on_startup = r.get_bool(node, sec, "integrity_check_on_startup", true);
   s.integrity_check_mode = r.get_choice(node, sec, "integrity_check_mode", "full",
                                         {"full", "quick"}) == "full"
@@ -497,6 +499,8 @@ std::string render_config(const Config& c) {
   out << YAML::Key << "pre_session_backup_enabled" << YAML::Value << s.pre_session_backup_enabled;
   out << YAML::Key << "post_session_backup_enabled" << YAML::Value << s.post_session_backup_enabled;
   out << YAML::Key << "backup_retention_count" << YAML::Value << s.backup_retention_count;
+  out << YAML::Key << "backup_keep_daily" << YAML::Value << s.backup_keep_daily;
+  out << YAML::Key << "backup_keep_weekly" << YAML::Value << s.backup_keep_weekly;
   out << YAML::Key << "integrity_check_on_startup" << YAML::Value << s.integrity_check_on_startup;
   out << YAML::Key << "integrity_check_mode" << YAML::Value
       << std::string(to_string(s.integrity_check_mode));

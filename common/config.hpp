@@ -46,6 +46,8 @@ struct SafeguardsConfig {
   bool pre_session_backup_enabled = true;
   bool post_session_backup_enabled = true;
   int backup_retention_count = 10;
+  int backup_keep_daily = 7;   // newest backup of each of the last N UTC days with backups
+  int backup_keep_weekly = 4;  // newest backup of each of the last N ISO weeks with backups
   bool integrity_check_on_startup = true;
   CheckMode integrity_check_mode = CheckMode::kFull;
 

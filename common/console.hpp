@@ -27,6 +27,12 @@ enum class ConsoleStream { kOut = 1, kErr = 2 };
 // the console.
 void console_write(ConsoleStream stream, std::string text);
 
+// A console that goes away (`run | head`, a closed terminal) never stops a
+// run or a restore: on POSIX, SIGPIPE is ignored, and a failed write only
+// loses that text. Call first thing in main(). The engine gets the default
+// back (engine_process_posix.cpp resets every signal in the child).
+void survive_console_loss();
+
 // Waits up to `limit` for queued text to reach the console. Returns false if
 // it had to give up.
 bool console_flush(std::chrono::milliseconds limit);

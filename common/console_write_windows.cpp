@@ -1,3 +1,4 @@
+#include "common/console.hpp"
 #include "common/console_write.hpp"
 #include "common/win32_text.hpp"
 
@@ -24,5 +25,9 @@ void write_to_stream(int fd, std::string_view text) {
     text.remove_prefix(written);
   }
 }
+
+// Windows has no SIGPIPE: a write to a closed pipe fails, and
+// write_to_stream drops the text.
+void survive_console_loss() {}
 
 }  // namespace es

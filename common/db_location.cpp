@@ -33,14 +33,19 @@ std::vector<fs::path> live_db_files(const fs::path& db_path) {
   return {db_path, with_suffix(db_path, "-wal")};
 }
 
-std::optional<Error> open_elsewhere_error(const fs::path& db_path,
-                                          const std::vector<OpenHolder>& holders) {
-  if (holders.empty()) return std::nullopt;
+std::string describe_open_holders(const std::vector<OpenHolder>& holders) {
   std::string who;
   for (const auto& holder : holders) {
     who += "\n  pid " + std::to_string(holder.pid) + " (" + holder.executable + ") has " +
            holder.file.string() + " open";
   }
+  return who;
+}
+
+std::optional<Error> open_elsewhere_error(const fs::path& db_path,
+                                          const std::vector<OpenHolder>& holders) {
+  if (holders.empty()) return std::nullopt;
+  const auto who = describe_open_holders(holders);
   return Error{ExitCode::kLocked,
                "other processes have the live DB " + db_path.string() +
                    " open, and the engine must be its sole writer:" + who +

@@ -44,6 +44,10 @@ std::vector<OpenHolder> find_open_holders(const std::vector<std::filesystem::pat
 // The live DB and its -wal, the files no one but the engine may hold.
 std::vector<std::filesystem::path> live_db_files(const std::filesystem::path& db_path);
 
+// One line per holder, each starting with a newline and indented:
+// "\n  pid 123 (/usr/bin/python3) has /srv/live.db-wal open".
+std::string describe_open_holders(const std::vector<OpenHolder>& holders);
+
 // kLocked, naming each holder by pid and executable; nullopt if none.
 std::optional<Error> open_elsewhere_error(const std::filesystem::path& db_path,
                                           const std::vector<OpenHolder>& holders);

@@ -142,6 +142,12 @@ CheckReport run_integrity_check(const fs::path& db_path, CheckMode mode,
 
   std::error_code ec;
   const auto status = fs::status(db_path, ec);
+  if (ec && status.type() != fs::file_type::not_found) {
+    // A symlink loop, a folder we may not enter: not "missing".
+    report.verdict = CheckVerdict::kUnreadable;
+    report.error = db_path.string() + " cannot be examined: " + ec.message();
+    return finish();
+  }
   if (!fs::exists(status)) {
     report.verdict = CheckVerdict::kMissing;
     return finish();

@@ -1,4 +1,6 @@
 #include "common/run_history.hpp"
+
+#include "common/json_text.hpp"
 #include "common/utf8_path.hpp"
 
 #include <fstream>
@@ -15,7 +17,7 @@ fs::path RunHistory::path_for(const fs::path& db_path) {
 }
 
 Result<void> RunHistory::append(const json& event) const {
-  return append_line_durably(file_, event.dump());
+  return append_line_durably(file_, json_text(event));
 }
 
 json run_started_event(const std::string& run_id, const std::string& started_at,
@@ -63,10 +65,30 @@ std::optional<T> optional_field(const json& event, const char* key) {
   return it->get<T>();
 }
 
+// Reads every field lost-run recovery takes from a run_started event with
+// its type, so that a wrongly typed one ("log_file": null) makes the line
+// unreadable here, where it is skipped with its number, and not in the
+// recovery of every later run, where it would abort.
+void check_started_types(const json& event) {
+  for (const char* key : {"summary_path", "summary_dir", "db_path", "backup_dir", "filesystem_type",
+                          "integrity_check", "integrity_check_mode", "log_file", "config_file",
+                          "supervisor_version"}) {
+    if (const auto it = event.find(key); it != event.end()) (void)it->get<std::string>();
+  }
+  if (const auto it = event.find("command"); it != event.end()) {
+    (void)it->get<std::vector<std::string>>();
+  }
+  if (const auto it = event.find("supervisor_pid"); it != event.end()) (void)it->get<long>();
+  if (const auto it = event.find("pre_session_backup"); it != event.end() && !it->is_null()) {
+    (void)it->get<std::string>();
+  }
+}
+
 void apply(const json& event, std::map<std::string, std::size_t>& index,
            std::vector<RunRecord>& runs, std::vector<json>& others) {
   const auto type = event.at("event").get<std::string>();
   if (type == "run_started") {
+    check_started_types(event);
     RunRecord run;
     run.run_id = event.at("run_id").get<std::string>();
     run.started_at = event.at("started_at").get<std::string>();

@@ -1,5 +1,7 @@
 #include "common/session_summary.hpp"
 
+#include "common/json_text.hpp"
+
 #include "common/atomic_file.hpp"
 
 namespace es {
@@ -10,6 +12,24 @@ namespace {
 template <class T>
 json or_null(const std::optional<T>& value) {
   return value ? json(*value) : json(nullptr);
+}
+
+json at_rest_json(const std::optional<std::vector<FileAtRest>>& files) {
+  if (!files) return nullptr;
+  json list = json::array();
+  for (const auto& file : *files) list.push_back({{"file", file.name}, {"bytes", file.bytes}});
+  return list;
+}
+
+json to_json(const std::vector<BackupDeletion>& deletions) {
+  json list = json::array();
+  for (const auto& d : deletions) {
+    list.push_back({{"file", d.file},
+                    {"kind", d.kind},
+                    {"taken_at", d.taken_at},
+                    {"age_seconds", d.age_seconds}});
+  }
+  return list;
 }
 }  // namespace
 
@@ -37,9 +57,12 @@ json to_json(const SessionSummary& s) {
         {"integrity_check_seconds", h.integrity_check_seconds},
         {"post_session_integrity", or_null(h.post_session_integrity)},
         {"post_session_integrity_seconds", h.post_session_integrity_seconds},
+        {"wal_frames_checkpointed", or_null(h.wal_frames_checkpointed)},
+        {"at_rest", at_rest_json(h.at_rest)},
         {"backup_dir", h.backup_dir},
         {"filesystem_type", h.filesystem_type},
         {"wal_evidence", or_null(h.wal_evidence)},
+        {"backups_deleted", to_json(h.backups_deleted)},
         {"continuity", h.continuity},
         {"continuity_details", h.continuity_details},
         {"warnings", h.warnings}}},
@@ -62,7 +85,7 @@ Result<fs::path> write_summary(const fs::path& summary_dir, const SessionSummary
     return Error{ExitCode::kIoError,
                  "cannot create summary folder " + summary_dir.string() + ": " + ec.message()};
   }
-  const auto text = to_json(summary).dump(2) + "\n";
+  const auto text = json_text(to_json(summary), 2) + "\n";
   const auto path = summary_path(summary_dir, summary.run_id);
   if (auto written = write_file_atomically(path, text); !written) return written.error();
   if (auto latest = write_file_atomically(summary_dir / "latest.json", text); !latest) {

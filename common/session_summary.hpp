@@ -14,8 +14,17 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.hpp"
+#include "common/wal_fold.hpp"
 
 namespace es {
+
+// A backup that retention deleted during the run.
+struct BackupDeletion {
+  std::string file;      // file name, in backup_dir
+  std::string kind;      // bak | post | manual
+  std::string taken_at;  // ISO 8601 UTC: when its data was taken
+  long long age_seconds = 0;
+};
 
 struct DbHealth {
   std::string integrity_check = "skipped";  // "ok", the first failure line, or "skipped"
@@ -29,12 +38,20 @@ struct DbHealth {
   double integrity_check_seconds = 0;
   std::optional<std::string> post_session_integrity;  // quick_check after the engine, or null
   double post_session_integrity_seconds = 0;           // 0 when it did not run
+  // Frames the WAL fold copied into the main file after the engine exited;
+  // null when nothing was folded (check failed or abandoned, DB held
+  // elsewhere, not in WAL mode, or the fold failed).
+  std::optional<std::int64_t> wal_frames_checkpointed;
+  // The DB and its side files that exist when the run ends, with sizes; null
+  // when not looked at (the run's supervisor was lost, or an interim summary).
+  std::optional<std::vector<FileAtRest>> at_rest;
   std::string backup_dir;
   std::string filesystem_type;
   // The WAL's evidence read before the gate (wal_evidence.hpp's to_json),
   // with "accepted" and "evidence_folder" when a loss was accepted; null when
   // not read.
   std::optional<nlohmann::json> wal_evidence;
+  std::vector<BackupDeletion> backups_deleted;  // by retention, in the order deleted
   // Is the DB as the last run left it? db_continuity's verdict, and what it
   // compared (see common/db_continuity.hpp).
   std::string continuity = "not_checked";

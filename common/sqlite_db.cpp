@@ -124,6 +124,10 @@ Result<SqliteDb> SqliteDb::open_owned(const fs::path& path, bool create) {
   return open(path, path.string(), SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0));
 }
 
+Result<SqliteDb> SqliteDb::open_to_fold_wal(const fs::path& path) {
+  return open(path, path.string(), SQLITE_OPEN_READWRITE);
+}
+
 SqliteDb::SqliteDb(sqlite3* db, fs::path path) : db_(db), path_(std::move(path)) {}
 
 SqliteDb::SqliteDb(SqliteDb&& other) noexcept

@@ -46,6 +46,13 @@ class SqliteDb {
   // target, a restored copy. Never used on the live DB.
   [[nodiscard]] static Result<SqliteDb> open_owned(const std::filesystem::path& path, bool create);
 
+  // Opens the live DB read-write, never creating it (no SQLITE_OPEN_CREATE:
+  // a missing DB is SQLITE_CANTOPEN, kDbMissing). For one purpose only: the
+  // WAL fold after the engine has exited (common/wal_fold), which moves
+  // committed pages from the -wal into the main file and adds no content.
+  // Nothing else opens the live DB for writing.
+  [[nodiscard]] static Result<SqliteDb> open_to_fold_wal(const std::filesystem::path& path);
+
   SqliteDb(SqliteDb&& other) noexcept;
   SqliteDb& operator=(SqliteDb&& other) noexcept;
   SqliteDb(const SqliteDb&) = delete;

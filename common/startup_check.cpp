@@ -43,7 +43,7 @@ StartupCheck run_startup_check(const StartupCheckRequest& request, const CheckPr
     result.backup_error = copy.error();
     return result;
   }
-  auto taken = store.commit(std::move(*copy), request.retention_count);
+  auto taken = store.commit(std::move(*copy), request.retention);
   if (taken) {
     result.backup = std::move(*taken);
   } else {

@@ -32,7 +32,7 @@ struct StartupCheckRequest {
   bool run_gate = true;       // db_safeguards.integrity_check_on_startup
   bool take_backup = true;    // db_safeguards.pre_session_backup_enabled
   BackupKind backup_kind = BackupKind::kPreSession;
-  int retention_count = 10;
+  RetentionPolicy retention;  // db_safeguards' retention keys
 };
 
 StartupCheck run_startup_check(const StartupCheckRequest& request,

@@ -84,8 +84,16 @@ std::optional<Clock::time_point> modified_time(const fs::path& path) {
   return std::chrono::file_clock::to_sys(when);
 }
 
-// The file's first `limit` bytes (fewer if it is shorter); nullopt if absent.
+// Only regular files are opened: opening a FIFO blocks until a writer comes.
+bool is_regular(const fs::path& path) {
+  std::error_code ec;
+  return fs::is_regular_file(fs::status(path, ec));
+}
+
+// The file's first `limit` bytes (fewer if it is shorter); nullopt if absent
+// or not a regular file.
 std::optional<std::vector<std::uint8_t>> read_prefix(const fs::path& path, std::size_t limit) {
+  if (!is_regular(path)) return std::nullopt;
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
   std::vector<std::uint8_t> bytes(limit);
@@ -142,10 +150,14 @@ bool valid_page_size(std::uint32_t size) {
 // holds; the last such frame with a commit mark ends the committed log.
 WalFileEvidence read_wal_file(const fs::path& path, std::uint32_t index_end) {
   WalFileEvidence wal;
+  std::error_code ec;
+  const auto status = fs::status(path, ec);
+  if (!fs::exists(status)) return wal;
+  wal.present = true;
+  wal.regular = fs::is_regular_file(status);
+  if (!wal.regular) return wal;
   std::ifstream in(path, std::ios::binary);
   if (!in) return wal;
-  wal.present = true;
-  std::error_code ec;
   wal.size = fs::file_size(path, ec);
   std::array<std::uint8_t, kWalHeaderSize> header{};
   if (!in.read(reinterpret_cast<char*>(header.data()), header.size())) return wal;
@@ -223,6 +235,8 @@ void judge(WalEvidence& e) {
     std::uint32_t kept = 0;
     if (!e.wal.present) {
       e.cause = "the -wal is missing";
+    } else if (!e.wal.regular) {
+      e.cause = "the -wal is not a regular file";
     } else if (e.wal.size == 0) {
       e.cause = "the -wal is 0 bytes";
     } else if (!e.wal.header_ok) {

@@ -65,6 +65,7 @@ struct ShmEvidence {
 
 struct WalFileEvidence {
   bool present = false;
+  bool regular = true;           // false: a FIFO, folder or device; not read
   std::uintmax_t size = 0;
   bool header_ok = false;  // magic, version and header checksum
   std::uint32_t page_size = 0;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/console.hpp"
 #include "common/content_digest.hpp"
 #include "common/db_at_rest.hpp"
@@ -17,6 +19,7 @@
 #include "common/startup_check.hpp"
 #include "common/time_stamp.hpp"
 #include "common/wal_evidence.hpp"
+#include "common/wal_fold.hpp"
 #include "supervisor/classify_exit.hpp"
 #include "supervisor/commands/config_source.hpp"
 #include "supervisor/engine_watch.hpp"
@@ -58,7 +61,8 @@ class Session {
     const auto ended = watch_engine(*watch_);
     const auto verdict = classify(ended);
     if (ended.state.cause == watch::StopCause::kConsoleClosed) write_summary_before_exit(verdict);
-    post_session(verdict);
+    const auto folded = post_session(verdict);
+    report_at_rest(folded);
     record_at_rest();
     return finish(verdict);
   }
@@ -238,7 +242,7 @@ class Session {
     check.gate = gate_request();
     check.run_gate = safeguards.integrity_check_on_startup;
     check.take_backup = safeguards.pre_session_backup_enabled;
-    check.retention_count = safeguards.backup_retention_count;
+    check.retention = retention_policy(safeguards);
     if (check.run_gate) {
       spdlog::info("checking {} ({} check)…", config_.database.path.string(),
                    to_string(safeguards.integrity_check_mode));
@@ -274,7 +278,7 @@ class Session {
     if (result.backup) {
       health.pre_session_backup = result.backup->file.path.filename().string();
       spdlog::info("pre-session backup {} written and verified", result.backup->file.path.string());
-      for (const auto& w : result.backup->warnings) warn(w);
+      record_retention(*result.backup);
     } else if (result.backup_error) {
       health.pre_session_backup_error = result.backup_error->message;
       warn("pre-session backup failed, continuing without it: " + result.backup_error->message);
@@ -385,32 +389,51 @@ class Session {
   }
 
   // 9. Post-session: a read-only quick_check whatever the outcome; the
-  // post-backup only after a clean session. Beside the event loop, so a stop
-  // signal now (a second Ctrl+C while a big DB copies) cuts both short.
-  void post_session(const SessionVerdict& verdict) {
-    watch_->run_step([&](std::stop_token stop) { check_and_back_up(verdict, stop); });
+  // post-backup only after a clean session; then, if the check passed, the
+  // WAL fold, which leaves the DB one self-contained file at rest. Beside
+  // the event loop, so a stop signal now (a second Ctrl+C while a big DB
+  // copies) cuts the check and the backup short. Returns the fold, nullopt
+  // when it was not tried, for the steps that follow.
+  std::optional<WalFold> post_session(const SessionVerdict& verdict) {
+    std::optional<WalFold> folded;
+    watch_->run_step([&](std::stop_token stop) {
+      if (!check_after_engine(stop)) return;
+      if (verdict.clean() && config_.db_safeguards.post_session_backup_enabled) {
+        take_post_session_backup(stop);
+      }
+      folded = fold_at_rest();
+    });
+    return folded;
   }
 
-  void check_and_back_up(const SessionVerdict& verdict, std::stop_token stop) {
+  // True if the quick_check passed. A failed or abandoned check leaves every
+  // file as it is, as evidence: nothing is folded.
+  bool check_after_engine(std::stop_token stop) {
     auto& health = summary_.db_health;
     const auto report = run_integrity_check(config_.database.path, CheckMode::kQuick, {}, stop);
     health.post_session_integrity_seconds = report.seconds;
     if (report.stopped) {
       health.post_session_integrity = "not finished: stop requested";
       warn("stop requested: the post-session quick_check of " + config_.database.path.string() +
-           " was abandoned and no post-session backup was taken; the next start's gate checks "
-           "the DB");
-      return;
+           " was abandoned, no post-session backup was taken and the WAL was not folded; the "
+           "next start's gate checks the DB");
+      return false;
     }
     health.post_session_integrity = report.first_failure();
     if (!report.ok()) {
       warn("post-session quick_check of " + config_.database.path.string() +
-           " is not ok: " + report.first_failure() + ". The next start's gate will refuse it.");
+           " is not ok: " + report.first_failure() +
+           ". The next start's gate will refuse it. Nothing was folded: its -wal and -shm are "
+           "left as they are, as evidence.");
     }
-    if (!verdict.clean() || !config_.db_safeguards.post_session_backup_enabled) return;
+    return report.ok();
+  }
+
+  void take_post_session_backup(std::stop_token stop) {
+    auto& health = summary_.db_health;
     const BackupStore store(config_.database.path, config_.database.backup_dir);
     ProgressDisplay display("post-session backup of " + config_.database.path.string());
-    auto taken = store.take(BackupKind::kPostSession, config_.db_safeguards.backup_retention_count,
+    auto taken = store.take(BackupKind::kPostSession, retention_policy(config_.db_safeguards),
                             Clock::now(), show_backup_progress(display), stop);
     display.finish();
     if (!taken) {
@@ -419,11 +442,48 @@ class Session {
       return;
     }
     health.post_session_backup = taken->file.path.filename().string();
-    for (const auto& w : taken->warnings) warn(w);
+    record_retention(*taken);
     spdlog::info("post-session backup {} written and verified", taken->file.path.string());
   }
 
-  // 10. Record the DB at rest: its size, times, identity, side files and
+  // The one write the supervisor makes to the live DB, and why it keeps the
+  // engine the sole writer: it adds no content. It moves pages already
+  // committed from the -wal into the main file, with the engine gone, the
+  // lock held and no other process on the DB (see common/wal_fold.hpp). It
+  // runs also after a stop request cut the backup short: it is short, and
+  // safe to interrupt (a checkpoint is redone from the -wal at the next open).
+  WalFold fold_at_rest() {
+    auto fold = fold_wal(config_.database.path);
+    if (fold.status == FoldStatus::kFolded) {
+      summary_.db_health.wal_frames_checkpointed = fold.frames_checkpointed;
+    }
+    switch (fold.status) {
+      case FoldStatus::kFolded:
+        spdlog::info("WAL folded into {}: {} frames checkpointed; no -wal or -shm remain",
+                     config_.database.path.string(), *fold.frames_checkpointed);
+        break;
+      case FoldStatus::kNotWal:
+        spdlog::info("{} is not in WAL mode: nothing to fold", config_.database.path.string());
+        break;
+      case FoldStatus::kHeldElsewhere:
+      case FoldStatus::kFailed: warn(fold.message); break;
+    }
+    return fold;
+  }
+
+  // 10. At rest: the files left beside the DB, in the summary.
+  void report_at_rest(const std::optional<WalFold>& folded) {
+    auto& health = summary_.db_health;
+    health.at_rest = files_at_rest(config_.database.path);
+    if (folded && folded->status == FoldStatus::kFolded) return;
+    std::string left;
+    for (const auto& file : *health.at_rest) {
+      left += " " + file.name + " (" + std::to_string(file.bytes) + " bytes)";
+    }
+    spdlog::info("left beside the DB:{}", left);
+  }
+
+  // 11. Record the DB at rest: its size, times, identity, side files and
   // digest, for the next start to compare with. Last of the post-session
   // steps (after the WAL fold): the files are as they will stay.
   void record_at_rest() {
@@ -446,7 +506,7 @@ class Session {
     });
   }
 
-  // 11 + 12. Summary, then close the run in the history.
+  // 12 + 13. Summary, then close the run in the history.
   ExitCode finish(const SessionVerdict& verdict) {
     const auto code = verdict.clean() ? ExitCode::kSuccess : ExitCode::kUnclean;
     summary_.outcome = verdict.outcome;
@@ -459,6 +519,7 @@ class Session {
     summary_.outcome = "aborted";
     summary_.halt_reason = halt_reason;
     summary_.db_health.warnings.push_back(error.message);
+    summary_.db_health.at_rest = files_at_rest(config_.database.path);
     if (!marked_running_) mark_running();
     return close_run(error.exit_code);
   }
@@ -505,6 +566,23 @@ class Session {
   void warn(const std::string& message) {
     spdlog::warn("{}", message);
     summary_.db_health.warnings.push_back(message);
+  }
+
+  // What retention did after a backup: its deletions (the store logged
+  // each) into the summary, its warnings once each (the pre- and
+  // post-session retention both report a backup with a future stamp).
+  void record_retention(const TakenBackup& taken) {
+    auto& health = summary_.db_health;
+    for (const auto& deleted : taken.deleted) {
+      health.backups_deleted.push_back({deleted.path.filename().string(),
+                                        std::string(to_string(deleted.kind)),
+                                        iso8601_utc(deleted.taken), deleted.age.count()});
+    }
+    for (const auto& w : taken.warnings) {
+      if (std::find(health.warnings.begin(), health.warnings.end(), w) == health.warnings.end()) {
+        warn(w);
+      }
+    }
   }
 
   const SessionRequest& request_;

@@ -33,6 +33,7 @@ int finish(es::ExitCode code) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  es::survive_console_loss();
   es::start_console_logging();
   CLI::App app{"engine-supervisor: runs a SQLite-backed engine safely", "engine-supervisor"};
   app.set_version_flag("--version", std::string("engine-supervisor ") + ENGINE_SUPERVISOR_VERSION);

@@ -43,7 +43,7 @@ TEST_CASE("backup: the name matches the pattern, the stamp is the current UTC se
   const BackupStore store(dir / "live.db", dir / "backups");
 
   const auto before = std::chrono::floor<std::chrono::seconds>(Clock::now());
-  auto taken = store.take(BackupKind::kPreSession, 10);
+  auto taken = store.take(BackupKind::kPreSession, {10});
   const auto after = Clock::now();
   REQUIRE(taken.has_value());
   const auto name = taken->file.path.filename().string();
@@ -67,9 +67,9 @@ TEST_CASE("backup: a clash in the same second gets -2, -3 and never overwrites")
   test::make_db(dir / "live.db");
   const BackupStore store(dir / "live.db", dir.path());
   const auto now = Clock::now();
-  auto first = store.take(BackupKind::kManual, 10, now);
-  auto second = store.take(BackupKind::kManual, 10, now);
-  auto third = store.take(BackupKind::kManual, 10, now);
+  auto first = store.take(BackupKind::kManual, {10}, now);
+  auto second = store.take(BackupKind::kManual, {10}, now);
+  auto third = store.take(BackupKind::kManual, {10}, now);
   REQUIRE(first.has_value());
   REQUIRE(second.has_value());
   REQUIRE(third.has_value());
@@ -97,7 +97,7 @@ TEST_CASE("backup: taken while another process commits every few ms, it finishes
   const BackupStore store(db, dir.path());
   for (int round = 0; round < 3; ++round) {
     const auto committed_before = max_order_id(db);
-    auto taken = store.take(BackupKind::kManual, 10);
+    auto taken = store.take(BackupKind::kManual, {10});
     REQUIRE_MESSAGE(taken.has_value(), taken.error().message);
     CHECK(run_integrity_check(taken->file.path, CheckMode::kFull).ok());
     auto copy = SqliteDb::open_read_only(taken->file.path);
@@ -128,10 +128,10 @@ TEST_CASE("retention: keeps exactly N per kind across repeated backups and leave
   const auto start = Clock::now();
   std::vector<fs::path> manual_written;
   for (int i = 0; i < 6; ++i) {
-    auto taken = store.take(BackupKind::kPreSession, 3, start + std::chrono::seconds(i));
+    auto taken = store.take(BackupKind::kPreSession, {3, 0, 0}, start + std::chrono::seconds(i));
     REQUIRE(taken.has_value());
     CHECK(fs::exists(taken->file.path));  // never deletes the one just written
-    auto manual = store.take(BackupKind::kManual, 2, start + std::chrono::seconds(i));
+    auto manual = store.take(BackupKind::kManual, {2, 0, 0}, start + std::chrono::seconds(i));
     REQUIRE(manual.has_value());
     manual_written.push_back(manual->file.path);
   }
@@ -159,8 +159,8 @@ TEST_CASE("retention: a backup just written with an older stamp than the rest is
   test::make_db(dir / "live.db");
   const BackupStore store(dir / "live.db", dir.path());
   const auto now = Clock::now();
-  REQUIRE(store.take(BackupKind::kManual, 1, now + std::chrono::hours(1)).has_value());
-  auto old = store.take(BackupKind::kManual, 1, now);  // clock stepped back
+  REQUIRE(store.take(BackupKind::kManual, {1}, now + std::chrono::hours(1)).has_value());
+  auto old = store.take(BackupKind::kManual, {1}, now);  // clock stepped back
   REQUIRE(old.has_value());
   CHECK(fs::exists(old->file.path));
 }
@@ -173,8 +173,8 @@ TEST_CASE("retention: a name stamped beyond what the clock can hold is not a bac
   test::write_file(dir / "live.db.manual.99991021T170853Z", "someone's file");
   const BackupStore store(dir / "live.db", dir.path());
   const auto now = Clock::now();
-  REQUIRE(store.take(BackupKind::kManual, 1, now).has_value());
-  auto newest = store.take(BackupKind::kManual, 1, now + std::chrono::seconds(1));
+  REQUIRE(store.take(BackupKind::kManual, {1}, now).has_value());
+  auto newest = store.take(BackupKind::kManual, {1}, now + std::chrono::seconds(1));
   REQUIRE(newest.has_value());
   CHECK(test::read_file(dir / "live.db.manual.99991021T170853Z") == "someone's file");
   REQUIRE(store.list().size() == 1);
@@ -185,7 +185,7 @@ TEST_CASE("backup: a missing or unusable backup folder gives a clear error and n
   test::TempDir dir;
   test::make_db(dir / "live.db");
   SUBCASE("missing") {
-    auto taken = BackupStore(dir / "live.db", dir / "nowhere").take(BackupKind::kManual, 5);
+    auto taken = BackupStore(dir / "live.db", dir / "nowhere").take(BackupKind::kManual, {5});
     REQUIRE_FALSE(taken.has_value());
     CHECK(taken.error().exit_code == ExitCode::kIoError);
     CHECK(taken.error().message.find((dir / "nowhere").string() + " does not exist") !=
@@ -194,7 +194,7 @@ TEST_CASE("backup: a missing or unusable backup folder gives a clear error and n
   }
   SUBCASE("a file, not a folder") {
     test::write_file(dir / "file", "x");
-    auto taken = BackupStore(dir / "live.db", dir / "file").take(BackupKind::kManual, 5);
+    auto taken = BackupStore(dir / "live.db", dir / "file").take(BackupKind::kManual, {5});
     REQUIRE_FALSE(taken.has_value());
     CHECK(taken.error().message.find("is not a folder") != std::string::npos);
   }
@@ -261,7 +261,7 @@ TEST_CASE("backup: temporaries of a killed backup are reported, and nothing is d
   auto stale = store.find_stale_temporaries();
   std::sort(stale.begin(), stale.end());
   CHECK(stale == std::vector<fs::path>{dir / dead, dir / (dead + "-journal")});
-  REQUIRE(store.take(BackupKind::kManual, 5).has_value());
+  REQUIRE(store.take(BackupKind::kManual, {5}).has_value());
   CHECK(test::read_file(dir / dead) == "partial");
   for (const auto& name : others) CHECK(test::read_file(dir / name) == "keep");
 }
@@ -278,7 +278,7 @@ TEST_CASE("backup: too little free space fails fast with a clear message and no 
     WARN_MESSAGE(false, "SKIPPED: cannot mount a 1 MiB tmpfs here: " << mounted.err);
     return;
   }
-  auto taken = BackupStore(dir / "live.db", tiny).take(BackupKind::kPreSession, 5);
+  auto taken = BackupStore(dir / "live.db", tiny).take(BackupKind::kPreSession, {5});
   const bool empty_after = fs::is_empty(tiny);
   test::run_command({"/bin/umount", tiny.string()});
   REQUIRE_FALSE(taken.has_value());

@@ -19,6 +19,8 @@ db_safeguards:
   pre_session_backup_enabled: true
   post_session_backup_enabled: false
   backup_retention_count: 7
+  backup_keep_daily: 3
+  backup_keep_weekly: 0
   integrity_check_on_startup: true
   integrity_check_mode: quick
 engine:
@@ -60,6 +62,8 @@ TEST_CASE("config: the documented keys are accepted and paths resolve against th
   CHECK(config->database.path_as_configured == "data/live.db");
   CHECK(config->database.backup_dir == native("/srv/neo/data/backups"));
   CHECK(config->db_safeguards.backup_retention_count == 7);
+  CHECK(config->db_safeguards.backup_keep_daily == 3);
+  CHECK(config->db_safeguards.backup_keep_weekly == 0);
   CHECK(config->database.on_change_between_sessions == ChangePolicy::kWarn);
   CHECK_FALSE(config->db_safeguards.post_session_backup_enabled);
   CHECK(config->db_safeguards.integrity_check_mode == CheckMode::kQuick);
@@ -78,6 +82,8 @@ TEST_CASE("config: defaults fill what is left out, and only that") {
   CHECK(config->database.backup_dir == native("/data"));
   CHECK(config->db_safeguards.pre_session_backup_enabled);
   CHECK(config->db_safeguards.backup_retention_count == 10);
+  CHECK(config->db_safeguards.backup_keep_daily == 7);
+  CHECK(config->db_safeguards.backup_keep_weekly == 4);
   CHECK(config->db_safeguards.integrity_check_mode == CheckMode::kFull);
   CHECK(config->database.on_change_between_sessions == ChangePolicy::kRefuse);
   CHECK(config->engine.stop_signal == "SIGINT");
@@ -153,6 +159,25 @@ TEST_CASE("config: backup_retention_count must be within 1..1000") {
   }
   CHECK(parse_config("database: {path: a}\ndb_safeguards: {backup_retention_count: 1000}\n", "c")
             .has_value());
+}
+
+TEST_CASE("config: backup_keep_daily and backup_keep_weekly are whole numbers within 0..1000") {
+  for (const char* key : {"backup_keep_daily", "backup_keep_weekly"}) {
+    CAPTURE(key);
+    for (const char* value : {"-1", "1001", "1.5", "seven", "[7]"}) {
+      CAPTURE(value);
+      const auto error = parse_error(std::string("database:\n  path: live.db\ndb_safeguards:\n  ") +
+                                     key + ": " + value + "\n");
+      CHECK(error.message.find(std::string("db_safeguards.") + key) != std::string::npos);
+    }
+    for (const char* value : {"0", "1000"}) {
+      CAPTURE(value);
+      CHECK(parse_config(std::string("database: {path: a}\ndb_safeguards: {") + key + ": " +
+                             value + "}\n",
+                         "c")
+                .has_value());
+    }
+  }
 }
 
 TEST_CASE("config: broken YAML and an empty file are errors with a line") {

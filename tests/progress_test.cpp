@@ -16,7 +16,7 @@ TEST_CASE("progress: a backup shows its percent done from the backup API's page 
   ProgressDisplay display("backing up", std::chrono::milliseconds(0), /*terminal=*/true,
                           [&](const std::string& text, bool) { shown.push_back(text); });
   auto taken = BackupStore(dir / "live.db", dir.path())
-                   .take(BackupKind::kManual, 5, Clock::now(), show_backup_progress(display));
+                   .take(BackupKind::kManual, {5}, Clock::now(), show_backup_progress(display));
   REQUIRE(taken.has_value());
   display.finish();
   REQUIRE(shown.size() >= 2);

@@ -29,7 +29,7 @@ struct RestoreFixture {
 
   explicit RestoreFixture(int rows = 300) {
     test::make_db(db, rows);
-    auto taken = BackupStore(db, dir.path()).take(BackupKind::kManual, 10);
+    auto taken = BackupStore(db, dir.path()).take(BackupKind::kManual, {10});
     REQUIRE(taken.has_value());
     backup = taken->file.path;
     test::make_db(db, 50);  // the live DB moves on after the backup
@@ -142,6 +142,28 @@ TEST_CASE("restore: a backup that does not verify is refused with 65, naming the
     CHECK(latest.exit_code == 0);
     CHECK(test::count_rows(f.db) == 300);
   }
+}
+
+TEST_CASE("restore: --latest takes the really newest backup over one stamped 2030, and warns about that one") {
+  RestoreFixture f;  // a backup with 300 rows, taken now
+  // The oldest data, under a name from a clock that was ahead: 40 rows.
+  test::TempDir old_dir;
+  test::make_db(old_dir / "live.db", 40);
+  auto old = BackupStore(old_dir / "live.db", old_dir.path())
+                 .take(BackupKind::kPreSession, {10}, *parse_compact_stamp("20300101T000000Z"));
+  REQUIRE(old.has_value());
+  const fs::path ahead = f.dir / old->file.path.filename();
+  fs::copy_file(old->file.path, ahead);
+
+  const auto dry = test::run_command(f.argv({"--latest", "--dry-run"}));
+  CHECK(dry.exit_code == 0);
+  CHECK(dry.err.find("copy " + f.backup.string() + " beside the DB") != std::string::npos);
+  CHECK(dry.err.find(ahead.string() + " is stamped 2030-01-01T00:00:00Z") != std::string::npos);
+
+  const auto restored = test::run_command(f.argv({"--latest", "--yes"}));
+  CHECK(restored.exit_code == 0);
+  CHECK(test::count_rows(f.db) == 300);
+  CHECK(test::count_rows(ahead) == 40);  // left as it was
 }
 
 TEST_CASE("restore: --dry-run and a missing --yes off a terminal change nothing") {

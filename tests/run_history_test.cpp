@@ -55,3 +55,21 @@ TEST_CASE("history: a missing file is an empty history") {
   CHECK(loaded.runs.empty());
   CHECK(loaded.warnings.empty());
 }
+
+TEST_CASE("history: a wrongly typed field skips its line, named by number, and never throws") {
+  test::TempDir dir;
+  const auto file = dir / "h.jsonl";
+  test::write_file(file,
+                   "{\"event\":\"run_started\",\"run_id\":\"r1\",\"started_at\":\"2026-01-01T00:00:00Z\","
+                   "\"log_file\":null}\n"
+                   "{\"event\":\"run_started\",\"run_id\":\"r2\",\"started_at\":\"2026-01-02T00:00:00Z\","
+                   "\"command\":\"a string\"}\n");
+  const RunHistory history(file);
+  REQUIRE(history.append(run_started_event("r3", "2026-01-03T00:00:00Z", {{"log_file", "x.log"}})));
+  const auto loaded = history.load();
+  REQUIRE(loaded.runs.size() == 1);
+  CHECK(loaded.runs[0].run_id == "r3");
+  REQUIRE(loaded.warnings.size() == 2);
+  CHECK(loaded.warnings[0].find("line 1") != std::string::npos);
+  CHECK(loaded.warnings[1].find("line 2") != std::string::npos);
+}

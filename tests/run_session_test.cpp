@@ -6,8 +6,10 @@
 
 #include <doctest/doctest.h>
 
+#include <map>
 #include <thread>
 
+#include "common/backup_store.hpp"
 #include "common/integrity_check.hpp"
 #include "common/sqlite_db.hpp"
 #include "support/run_fixture.hpp"
@@ -324,6 +326,69 @@ TEST_CASE("run: a failed pre-backup (the backup folder is a file) warns, records
   CHECK(test::read_file(f.dir / "backups") == "not a folder");
 }
 
+TEST_CASE("run: every backup retention deletes is in the session log and in db_health.backups_deleted, and a 2030 stamp is kept and warned about once") {
+  RunFixture f;
+  f.configure({"--seconds", "0.3"});
+  // One old backup of each kind and retention that keeps only the newest:
+  // the run's own two backups make retention delete them.
+  auto config = test::read_file(f.config());
+  const std::string count = "backup_retention_count: 5\n";
+  config.replace(config.find(count), count.size(),
+                 "backup_retention_count: 1\n  backup_keep_daily: 0\n  backup_keep_weekly: 0\n");
+  test::write_file(f.config(), config);
+  const BackupStore store(f.db(), f.dir / "backups");
+  std::map<std::string, std::pair<std::string, Clock::time_point>> seeded;  // file: kind, stamp
+  for (const auto& [kind, stamp] : {std::pair{BackupKind::kPreSession, "20250101T080000Z"},
+                                    std::pair{BackupKind::kPreSession, "20250102T080000Z"},
+                                    std::pair{BackupKind::kPostSession, "20250102T090000Z"}}) {
+    const auto when = *parse_compact_stamp(stamp);
+    auto taken = store.take(kind, {1000, 0, 0}, when);
+    REQUIRE(taken.has_value());
+    seeded[taken->file.path.filename().string()] = {std::string(to_string(kind)), when};
+  }
+  // Named by a clock that was ahead, and written by it: kept, warned about.
+  auto ahead = store.take(BackupKind::kPreSession, {1000, 0, 0},
+                          *parse_compact_stamp("20300101T000000Z"));
+  REQUIRE(ahead.has_value());
+  fs::last_write_time(ahead->file.path,
+                      std::chrono::time_point_cast<fs::file_time_type::duration>(
+                          std::chrono::file_clock::from_sys(*parse_compact_stamp("20300101T000001Z"))));
+
+  const auto result = f.run();
+  REQUIRE(result.exit_code == 0);
+  const auto summary = f.latest_summary();
+  const auto& health = summary["db_health"];
+  const auto started = *parse_iso8601_utc(summary["started_at"].get<std::string>());
+  const auto ended = *parse_iso8601_utc(summary["ended_at"].get<std::string>());
+  const auto log = test::read_file(summary["supervisor"]["log_file"].get<std::string>());
+  REQUIRE(health["backups_deleted"].size() == seeded.size());
+  for (const auto& deleted : health["backups_deleted"]) {
+    const auto file = deleted["file"].get<std::string>();
+    CAPTURE(file);
+    REQUIRE(seeded.count(file));
+    const auto& [kind, stamp] = seeded[file];
+    CHECK(deleted["kind"] == kind);
+    CHECK(deleted["taken_at"] == iso8601_utc(stamp));
+    const auto age = deleted["age_seconds"].get<long long>();
+    CHECK(age >= std::chrono::floor<std::chrono::seconds>(started - stamp).count());
+    CHECK(age <= std::chrono::floor<std::chrono::seconds>(ended - stamp).count() + 1);
+    CHECK_FALSE(fs::exists(f.dir / "backups" / file));
+    CHECK(log.find("retention deleted backup " + (f.dir / "backups" / file).string() +
+                   " (kind " + kind + ", taken " + iso8601_utc(stamp)) != std::string::npos);
+    CHECK(result.err.find("retention deleted backup " + (f.dir / "backups" / file).string()) !=
+          std::string::npos);
+  }
+  CHECK(fs::exists(ahead->file.path));
+  int warned = 0;
+  for (const auto& warning : health["warnings"]) {
+    if (warning.get<std::string>().find(ahead->file.path.string() + " is stamped 2030") !=
+        std::string::npos) {
+      ++warned;
+    }
+  }
+  CHECK(warned == 1);  // the pre- and the post-session retention both see it
+}
+
 TEST_CASE("run: a corrupt history file never stops a session") {
   RunFixture f;
   const auto history = fs::path(f.db().string() + ".supervisor-history.jsonl");
@@ -439,4 +504,18 @@ TEST_CASE("run: a stop after the engine exited cuts the post-session steps short
     CHECK(entry.path().extension() != ".tmp");
   }
   CHECK(result.err.find("after the engine exited") != std::string::npos);
+}
+
+TEST_CASE("run: a history line with a wrongly typed field is skipped with its number, not an abort") {
+  RunFixture f;
+  f.configure({"--interval-ms", "20", "--seconds", "0.2"});
+  test::make_db(f.db());
+  // A lost run whose record says "log_file": null: lost-run recovery used to
+  // abort on it (134) at every later start.
+  test::write_file(f.dir / "live.db.supervisor-history.jsonl",
+                   "{\"event\":\"run_started\",\"run_id\":\"r1\",\"started_at\":\"2026-01-01T00:00:00Z\","
+                   "\"log_file\":null}\n");
+  const auto result = f.run();
+  CHECK(result.exit_code == 0);
+  CHECK(result.err.find("line 1") != std::string::npos);
 }

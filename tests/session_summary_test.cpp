@@ -87,3 +87,17 @@ TEST_CASE("summary: the four db_health keys are always present, null when not ta
   CHECK(json["db_health"]["pre_session_backup"].is_null());
   CHECK(json["db_health"]["integrity_check"] == "skipped");
 }
+
+TEST_CASE("summary: wal_frames_checkpointed and at_rest are null until known, and at_rest names each file with its bytes") {
+  SessionSummary summary;
+  summary.run_id = "20260101T000000Z-1";
+  auto json = to_json(summary);
+  CHECK(json["db_health"]["wal_frames_checkpointed"].is_null());
+  CHECK(json["db_health"]["at_rest"].is_null());
+  summary.db_health.wal_frames_checkpointed = 2054;
+  summary.db_health.at_rest = std::vector<FileAtRest>{{"live.db", 4096}, {"live.db-wal", 0}};
+  json = to_json(summary);
+  CHECK(json["db_health"]["wal_frames_checkpointed"] == 2054);
+  CHECK(json["db_health"]["at_rest"] ==
+        nlohmann::json::parse(R"([{"file":"live.db","bytes":4096},{"file":"live.db-wal","bytes":0}])"));
+}

@@ -17,7 +17,7 @@ ExitCode run_backup_command(const BackupOptions& options) {
   const BackupStore store(config.database.path, config.database.backup_dir);
 
   ProgressDisplay display("backing up " + config.database.path.string());
-  auto taken = store.take(BackupKind::kManual, config.db_safeguards.backup_retention_count,
+  auto taken = store.take(BackupKind::kManual, retention_policy(config.db_safeguards),
                           Clock::now(), show_backup_progress(display));
   display.finish();
   if (!taken) {
@@ -25,9 +25,6 @@ ExitCode run_backup_command(const BackupOptions& options) {
     return taken.error().exit_code;
   }
   for (const auto& warning : taken->warnings) spdlog::warn("{}", warning);
-  for (const auto& removed : taken->removed) {
-    spdlog::info("retention removed old backup {}", removed.string());
-  }
   spdlog::info("backup of {} written and verified in {:.2f} s", config.database.path.string(),
                taken->seconds);
   console_write(ConsoleStream::kOut, taken->file.path.string() + "\n");

@@ -6,6 +6,7 @@
 
 #include "common/console.hpp"
 #include "common/db_location.hpp"
+#include "common/json_text.hpp"
 #include "common/integrity_gate.hpp"
 #include "common/logging.hpp"
 #include "common/progress.hpp"
@@ -78,7 +79,7 @@ ExitCode run_check_command(const CheckOptions& options) {
         {"filesystem", {{"type", location.filesystem.type}, {"network", location.filesystem.network}}},
         {"open_elsewhere", open_by},
         {"wal_evidence", gate.wal ? to_json(*gate.wal) : nlohmann::json(nullptr)}};
-    console_write(ConsoleStream::kOut, out.dump(2) + "\n");
+    console_write(ConsoleStream::kOut, json_text(out, 2) + "\n");
     if (gate.failure) log_to_files_only(gate.failure->message);
   } else if (gate.passed()) {
     console_write(ConsoleStream::kOut, "ok\n");

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/console.hpp"
+#include "common/json_text.hpp"
 #include "common/os_info.hpp"
 #include "common/run_history.hpp"
 #include "supervisor/commands/commands.hpp"
@@ -55,7 +56,7 @@ ExitCode run_history_command(const HistoryOptions& options) {
                          run->ended_at.value_or("-"), outcome, halt_reason, code);
   }
   if (options.json) {
-    console_write(ConsoleStream::kOut, rows.dump(2) + "\n");
+    console_write(ConsoleStream::kOut, json_text(rows, 2) + "\n");
   } else if (rows.empty()) {
     console_write(ConsoleStream::kOut, "no runs recorded in " + history.file().string() + "\n");
   } else {

@@ -26,7 +26,13 @@ namespace {
 
 Result<fs::path> choose_backup(const RestoreOptions& options, const BackupStore& store) {
   if (options.latest) {
-    if (auto good = store.newest_verified(CheckMode::kFull)) return good->file.path;
+    // "Latest" is by when the data was taken: a backup named by a clock that
+    // was ahead is said so, and never wins by its name.
+    const auto now = Clock::now();
+    for (const auto& backup : store.list(now)) {
+      if (backup.dating.future_stamp) spdlog::warn("{}", future_stamp_warning(backup));
+    }
+    if (auto good = store.newest_verified(CheckMode::kFull, now)) return good->file.path;
     return Error{ExitCode::kIntegrityFailed, "no backup of " + store.db_path().string() + " in " +
                                                  store.backup_dir().string() +
                                                  " passes integrity_check; nothing to restore"};

@@ -18,6 +18,10 @@
 //                        100-byte lines to stdout ("flood <seq> xxx..."),
 //                        then "flood-done <count>", then carry on
 //   --stderr-line TEXT   print TEXT once to stderr at start
+//   --exit-without-closing-db
+//                        after closing the session, exit without closing the
+//                        connection, as a process that calls exit() with its
+//                        DB still open: the committed frames stay in the -wal
 //   --help               print this help
 // Flags take their value as the next argument or as --flag=VALUE.
 // Environment: ENGINE_SUPERVISOR_DB, ENGINE_SUPERVISOR_RUN_ID (default "manual").
@@ -187,13 +191,14 @@ struct Options {
   std::optional<long long> crash_after_ms;
   unsigned long long flood_bytes = 0;
   std::optional<std::string> stderr_line;
+  bool exit_without_closing_db = false;
   bool help = false;
 };
 
 constexpr std::string_view kUsage =
     "usage: demo-engine [--db PATH] [--interval-ms N] [--seconds S] [--exit-code N]\n"
     "                   [--marker FILE] [--ignore-stop] [--crash-after-ms N]\n"
-    "                   [--flood-bytes N] [--stderr-line TEXT]\n"
+    "                   [--flood-bytes N] [--stderr-line TEXT] [--exit-without-closing-db]\n"
     "The database defaults to $ENGINE_SUPERVISOR_DB; the run id is taken from\n"
     "$ENGINE_SUPERVISOR_RUN_ID (default \"manual\").\n";
 
@@ -279,6 +284,9 @@ Options parse_options(int argc, char** argv) {
       opt.flood_bytes = parse_number(flag, value(), 0ULL, 1ULL << 40);
     } else if (flag == "--stderr-line") {
       opt.stderr_line = std::string(value());
+    } else if (flag == "--exit-without-closing-db") {
+      no_value();
+      opt.exit_without_closing_db = true;
     } else if (flag == "--help" || flag == "-h") {
       no_value();
       opt.help = true;
@@ -664,6 +672,12 @@ int run(const Options& opt) {
     trade_until_stopped(opt, writer);
   }  // statements finalized here; closing the session needs none of them
   close_session(db, session_id);
+  if (opt.exit_without_closing_db) {
+    // Skips every destructor: the connection is never closed, so SQLite
+    // neither checkpoints nor deletes the -wal, and the OS drops the locks.
+    std::fflush(nullptr);
+    std::_Exit(opt.exit_code);
+  }
   return opt.exit_code;
 }
 

@@ -49,6 +49,13 @@ fs::path staging_folder(const fs::path& db) {
   return stage;
 }
 
+// libstdc++ 12 on Windows refuses copy_file over an existing file with
+// "File exists" (it takes every file for the same one: st_ino is 0 there).
+void replace_file(const fs::path& from, const fs::path& to) {
+  fs::remove(to);
+  fs::copy_file(from, to);
+}
+
 void copy_side(const fs::path& from_db, const fs::path& to_db, const char* suffix) {
   const auto from = fs::path(from_db.string() + suffix);
   const auto to = fs::path(to_db.string() + suffix);
@@ -71,7 +78,7 @@ void commit_in_wal_only(const fs::path& db, int rows, int commits) {
                      ", x) FROM n");
   }
   // The writer is still open: its -wal and -shm are what a kill leaves.
-  fs::copy_file(staged, db, fs::copy_options::overwrite_existing);
+  replace_file(staged, db);
   copy_side(staged, db, "-wal");
   copy_side(staged, db, "-shm");
   sqlite3_close(writer);
@@ -96,7 +103,7 @@ void leave_hot_journal(const fs::path& db, int rows) {
   exec(writer, "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < " +
                    std::to_string(rows) +
                    ") INSERT INTO t(payload) SELECT printf('%0300d', x) FROM n");
-  fs::copy_file(staged, db, fs::copy_options::overwrite_existing);
+  replace_file(staged, db);
   copy_side(staged, db, "-journal");
   exec(writer, "ROLLBACK");
   sqlite3_close(writer);

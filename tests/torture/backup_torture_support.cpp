@@ -34,6 +34,7 @@ void write_run_config(const test::RunFixture& f, const std::filesystem::path& ba
       f.config(),
       "database:\n  path: live.db\n  backup_dir: " + nlohmann::json(backup_dir.string()).dump() +
           "\ndb_safeguards:\n  backup_retention_count: " + std::to_string(retention_count) +
+          "\n  backup_keep_daily: 0\n  backup_keep_weekly: 0" +
           "\nengine:\n  command: " + nlohmann::json(command).dump() +
           "\n  stop_grace_seconds: 10\nsummary:\n  dir: logs\nlogging:\n  dir: logs\n");
 }

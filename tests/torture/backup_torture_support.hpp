@@ -20,7 +20,8 @@ namespace es::torture {
 std::string how_to_reproduce(const std::string& test_name, std::uint64_t seed);
 
 // Writes `f`'s config for a run of the demo engine with `engine_args` that
-// writes its backups to `backup_dir` and keeps `retention_count` of each kind.
+// writes its backups to `backup_dir` and keeps `retention_count` of each kind
+// (the daily and weekly tiers off, so `retention_victims` is the whole rule).
 void write_run_config(const test::RunFixture& f, const std::filesystem::path& backup_dir,
                       int retention_count, const std::vector<std::string>& engine_args);
 

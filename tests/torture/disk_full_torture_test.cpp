@@ -74,7 +74,9 @@ bool says_free_some_space(std::string text) {
 void seed_old_backups(const fs::path& db, const fs::path& folder, int retention_count,
                       std::mt19937_64& random) {
   const BackupStore store(db, folder);
-  auto when = *parse_compact_stamp("20250101T000000Z");
+  // Early enough that a dozen steps of up to 90 days stay in the past: a
+  // stamp in the future is never deleted.
+  auto when = *parse_compact_stamp("20200101T000000Z");
   const auto next_stamp = [&] {
     when += std::chrono::seconds(std::uniform_int_distribution<int>(1, 90 * 86400)(random));
     return when;
@@ -82,12 +84,12 @@ void seed_old_backups(const fs::path& db, const fs::path& folder, int retention_
   std::uniform_int_distribution<int> extra(1, 2);
   for (const auto kind : {BackupKind::kPreSession, BackupKind::kPostSession}) {
     for (int i = retention_count + extra(random); i > 0; --i) {
-      auto taken = store.take(kind, 1000, next_stamp());
+      auto taken = store.take(kind, {1000}, next_stamp());
       REQUIRE_MESSAGE(taken.has_value(), taken.error().message);
     }
   }
   for (int i = extra(random) - 1; i > 0; --i) {
-    REQUIRE(store.take(BackupKind::kManual, 1000, next_stamp()).has_value());
+    REQUIRE(store.take(BackupKind::kManual, {1000}, next_stamp()).has_value());
   }
 }
 

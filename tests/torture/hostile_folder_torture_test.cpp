@@ -141,7 +141,7 @@ HostileFolder make_hostile_folder(const fs::path& live_db, const fs::path& folde
           made.hostile.insert(file_name + ".999999999.tmp");
         }
       } else {
-        auto taken = store.take(kind, 1000, old);
+        auto taken = store.take(kind, {1000}, old);
         REQUIRE_MESSAGE(taken.has_value(), taken.error().message);
         made.old_backups.insert(taken->file.path.filename().string());
       }
@@ -392,7 +392,7 @@ TEST_CASE(kTemporaryName) {
     const auto victims_before = capture_folder(victims.folder);
     const auto live_before = test::read_file(dir / "live.db");
 
-    auto taken = BackupStore(dir / "live.db", backups).take(kind, 1, now);
+    auto taken = BackupStore(dir / "live.db", backups).take(kind, {1}, now);
     REQUIRE_FALSE(taken.has_value());
     CHECK(contains(taken.error().message, (backups / planted).string()));
     const auto differences = folder_differences(before, capture_folder(backups));
@@ -432,7 +432,7 @@ TEST_CASE(kPlantedDuringCopy) {
     for (const auto kind : {BackupKind::kPreSession, BackupKind::kPostSession}) {
       for (int i = 0; i <= retention_count; ++i) {
         old += std::chrono::hours(1);
-        REQUIRE(store.take(kind, 1000, old).has_value());
+        REQUIRE(store.take(kind, {1000}, old).has_value());
       }
     }
 

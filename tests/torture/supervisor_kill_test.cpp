@@ -263,7 +263,7 @@ class SupervisorTorture {
   void seed_old_backups() {
     const BackupStore store(f_.db(), f_.dir / "backups");
     const auto old = Clock::time_point(std::chrono::sys_days(std::chrono::year(2020) / 1 / 1));
-    const auto first = store.take(BackupKind::kManual, 1, old);
+    const auto first = store.take(BackupKind::kManual, {1}, old);
     REQUIRE(first.has_value());
     for (const auto kind : {BackupKind::kPreSession, BackupKind::kPostSession}) {
       for (int k = 0; k < 5; ++k) {

@@ -86,6 +86,36 @@ logging:
 YAML
 }
 
+echo "== the lost-WAL incident: check refuses it and changes no file"
+dir="$work/walloss"
+mkdir -p "$dir/stage"
+make_db "$dir/live.db" 500
+# A killed engine's state: 300 rows committed into the -wal only, copied out
+# from under a live writer; then the -wal lost, the -shm still recording it.
+python3 - "$dir" <<'PY'
+import shutil, sqlite3, sys
+d = sys.argv[1]
+shutil.copy(f"{d}/live.db", f"{d}/stage/live.db")
+w = sqlite3.connect(f"{d}/stage/live.db")
+w.execute("PRAGMA wal_autocheckpoint=0")
+w.execute("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM n WHERE x < 300) "
+          "INSERT INTO t(payload) SELECT printf('%0200d', x) FROM n")
+w.commit()
+for s in ("-wal", "-shm"):
+    shutil.copy(f"{d}/stage/live.db{s}", f"{d}/live.db{s}")
+w.close()
+open(f"{d}/live.db-wal", "w").close()
+PY
+rm -rf "$dir/stage"
+before=$(cd "$dir" && ls -lA --time-style=+%s.%N && sha256sum live.db*)
+"$wine" "$build/engine-supervisor.exe" check --db "$(winpath "$dir/live.db")" --json >"$work/walloss.json" 2>/dev/null
+code=$?
+check "check on a lost -wal exits 65 and reports wal_lost with the frames gone" \
+  bash -c "[ $code = 65 ] && grep -q '\"result\": \"wal_lost\"' '$work/walloss.json' && grep -q '\"frames_lost\": [1-9]' '$work/walloss.json'"
+after=$(cd "$dir" && ls -lA --time-style=+%s.%N && sha256sum live.db*)
+check "and the DB, its 0-byte -wal and its -shm keep their bytes, with nothing new beside them" \
+  test "$before" = "$after"
+
 echo "== supervised runs"
 dir="$work/run clean ü"
 mkdir -p "$dir"

@@ -6,10 +6,12 @@
 #   prefix/lib/libsqlite3.a, prefix/include/sqlite3.h   SQLite amalgamation
 #   prefix/lib/libyaml-cpp.a, prefix/include/yaml-cpp   yaml-cpp 0.7 (static)
 #   include/                                            symlinks to the Debian
-#     headers of boost, spdlog, fmt, nlohmann, CLI, doctest + a Windows.h shim
+#     headers of boost, spdlog, fmt, nlohmann, CLI, doctest, xxhash.h + a
+#     Windows.h shim
 #
 # Defines: SQLite::SQLite3 Boost::headers spdlog::spdlog fmt::fmt yaml-cpp
-#   nlohmann_json::nlohmann_json CLI11::CLI11 doctest::doctest Threads::Threads
+#   nlohmann_json::nlohmann_json CLI11::CLI11 doctest::doctest xxHash::headers
+#   Threads::Threads
 #   es_windows_system (the Win32 import libraries; linked by SQLite::SQLite3 and
 #   Boost::headers, so by every target of the project).
 # Sets ENGINE_SUPERVISOR_DOCTEST_DISCOVER to OFF (tests run under wine by a
@@ -34,7 +36,7 @@ foreach(_es_file IN ITEMS
     "${_es_prefix}/lib/libyaml-cpp.a" "${_es_prefix}/include/yaml-cpp/yaml.h"
     "${_es_shim}/boost/version.hpp" "${_es_shim}/spdlog/spdlog.h" "${_es_shim}/fmt/format.h"
     "${_es_shim}/nlohmann/json.hpp" "${_es_shim}/CLI/CLI.hpp" "${_es_shim}/doctest/doctest.h"
-    "${_es_shim}/Windows.h")
+    "${_es_shim}/xxhash.h" "${_es_shim}/Windows.h")
   if(NOT EXISTS "${_es_file}")
     message(FATAL_ERROR "WindowsCrossDeps: ${_es_file} is missing; run scripts/build-windows.sh --deps-only")
   endif()
@@ -91,6 +93,11 @@ set_target_properties(nlohmann_json::nlohmann_json PROPERTIES
 
 add_library(CLI11::CLI11 INTERFACE IMPORTED GLOBAL)
 set_target_properties(CLI11::CLI11 PROPERTIES
+  INTERFACE_INCLUDE_DIRECTORIES "${_es_shim}")
+
+# xxHash is used header-only (XXH_INLINE_ALL): no library to build.
+add_library(xxHash::headers INTERFACE IMPORTED GLOBAL)
+set_target_properties(xxHash::headers PROPERTIES
   INTERFACE_INCLUDE_DIRECTORIES "${_es_shim}")
 
 add_library(doctest::doctest INTERFACE IMPORTED GLOBAL)

@@ -32,6 +32,10 @@ std::string_view to_string(PauseOnExit pause) {
   return "auto";
 }
 
+std::string_view to_string(ChangePolicy policy) {
+  return policy == ChangePolicy::kRefuse ? "refuse" : "warn";
+}
+
 const std::vector<std::string_view>& known_stop_signals() {
   static const std::vector<std::string_view> kSignals{"SIGINT",  "SIGTERM", "SIGHUP",
                                                       "SIGQUIT", "SIGUSR1", "SIGUSR2"};
@@ -266,7 +270,7 @@ void read_database(const Reader& r, const YAML::Node& root, Config& config) {
   const auto node = r.section(root, "database", true);
   r.require_known_keys(node, "database",
                        {"path", "backup_dir", "allow_missing", "require_local_filesystem",
-                        "refuse_if_open_elsewhere"});
+                        "refuse_if_open_elsewhere", "on_change_between_sessions"});
   auto& db = config.database;
   db.path_as_configured = r.get_string(node, "database", "path", "", /*required=*/true);
   db.path = r.resolve(db.path_as_configured);
@@ -275,6 +279,11 @@ void read_database(const Reader& r, const YAML::Node& root, Config& config) {
   db.allow_missing = r.get_bool(node, "database", "allow_missing", false);
   db.require_local_filesystem = r.get_bool(node, "database", "require_local_filesystem", true);
   db.refuse_if_open_elsewhere = r.get_bool(node, "database", "refuse_if_open_elsewhere", true);
+  db.on_change_between_sessions =
+      r.get_choice(node, "database", "on_change_between_sessions", "refuse", {"refuse", "warn"}) ==
+              "refuse"
+          ? ChangePolicy::kRefuse
+          : ChangePolicy::kWarn;
 }
 
 void read_safeguards(const Reader& r, const YAML::Node& root, Config& config) {
@@ -495,6 +504,8 @@ std::string render_config(const Config& c) {
       << c.database.require_local_filesystem;
   out << YAML::Key << "refuse_if_open_elsewhere" << YAML::Value
       << c.database.refuse_if_open_elsewhere;
+  out << YAML::Key << "on_change_between_sessions" << YAML::Value
+      << std::string(to_string(c.database.on_change_between_sessions));
   out << YAML::EndMap;
   const auto& s = c.db_safeguards;
   out << YAML::Key << "db_safeguards" << YAML::Value << YAML::BeginMap;

@@ -29,9 +29,14 @@ enum class PauseOnExit { kAuto, kAlways, kNever };
 //  kNone: the run lives in the console it was started from.
 enum class ConsoleMode { kAuto, kViewer, kNone };
 
+// What a start does when the DB is not as the last run left it
+// (database.on_change_between_sessions).
+enum class ChangePolicy { kRefuse, kWarn };
+
 std::string_view to_string(CheckMode mode);
 std::string_view to_string(PauseOnExit pause);
 std::string_view to_string(ConsoleMode mode);
+std::string_view to_string(ChangePolicy policy);
 
 struct DatabaseConfig {
   std::filesystem::path path;         // absolute
@@ -40,6 +45,7 @@ struct DatabaseConfig {
   bool allow_missing = false;
   bool require_local_filesystem = true;
   bool refuse_if_open_elsewhere = true;
+  ChangePolicy on_change_between_sessions = ChangePolicy::kRefuse;
 
   bool operator==(const DatabaseConfig&) const = default;
 };

@@ -10,8 +10,10 @@ enum class ExitCode : int {
   kUnclean = 1,           // `run` only: the engine ran and the session ended unclean
                           // (also: stopped by the operator before the engine started)
   kUsage = 64,            // usage error
-  kIntegrityFailed = 65,  // the DB is not `ok`; the session was aborted
-  kDbMissing = 66,        // DB missing, or empty while backups of it exist
+  kIntegrityFailed = 65,  // the DB is not `ok`, or changed between sessions; the session
+                          // was aborted
+  kDbMissing = 66,        // DB missing, or empty while backups of it exist (for `run`, also
+                          // gone since the last run recorded it)
   kEngineNotStarted = 69, // the engine could not be started
   kIoError = 74,          // a backup, restore or snapshot could not be written
   kLocked = 75,           // another supervisor holds this DB, or another process has it open

@@ -12,9 +12,8 @@ namespace {
 constexpr std::size_t kRowsShown = 10;
 
 // The restore of `backup` over the request's DB, to paste as it is.
-std::string restore_command(const GateRequest& request, const std::filesystem::path& backup) {
-  return supervisor_command("restore " + shell_quote(backup.string()) + " " +
-                            request.restore_target_argument);
+std::string restore_command(const std::string& target_argument, const std::filesystem::path& backup) {
+  return supervisor_command("restore " + shell_quote(backup.string()) + " " + target_argument);
 }
 
 std::string cause_of(const GateRequest& request, const CheckReport& report, std::size_t backups) {
@@ -64,15 +63,7 @@ std::string failure_message(const GateRequest& request, const CheckReport& repor
       out << "    … and " << (lines.size() - kRowsShown) << " more\n";
     }
   }
-  // The same check `restore` makes, so the pasted command is never refused.
-  if (const auto good = store.newest_verified(CheckMode::kFull)) {
-    out << "  newest good backup: " << good->file.path.string() << " (taken "
-        << iso8601_utc(good->file.name.stamp) << ")\n";
-    out << "  to restore it: " << restore_command(request, good->file.path) << "\n";
-  } else {
-    out << "  no backup of this DB in " << request.backup_dir.string()
-        << " verifies; there is nothing to restore from.\n";
-  }
+  out << restore_advice(store, request.restore_target_argument);
   return out.str();
 }
 
@@ -91,6 +82,20 @@ std::optional<VerifiedBackup> newest_verified_until(const BackupStore& store,
 
 }  // namespace
 
+std::string restore_advice(const BackupStore& store, const std::string& target_argument) {
+  std::ostringstream out;
+  // The same check `restore` makes, so the pasted command is never refused.
+  if (const auto good = store.newest_verified(CheckMode::kFull)) {
+    out << "  newest good backup: " << good->file.path.string() << " (taken "
+        << iso8601_utc(good->file.name.stamp) << ")\n";
+    out << "  to restore it: " << restore_command(target_argument, good->file.path) << "\n";
+  } else {
+    out << "  no backup of this DB in " << store.backup_dir().string()
+        << " verifies; there is nothing to restore from.\n";
+  }
+  return out.str();
+}
+
 Error wal_lost_failure(const GateRequest& request, const WalEvidence& evidence) {
   const BackupStore store(request.db_path, request.backup_dir);
   std::ostringstream out;
@@ -103,7 +108,7 @@ Error wal_lost_failure(const GateRequest& request, const WalEvidence& evidence) 
   if (const auto good = newest_verified_until(store, last_seen)) {
     out << "  newest backup that may hold them: " << good->file.path.string() << " (taken "
         << iso8601_utc(good->file.name.stamp) << ", before they were last seen)\n";
-    out << "  either restore it: " << restore_command(request, good->file.path) << "\n";
+    out << "  either restore it: " << restore_command(request.restore_target_argument, good->file.path) << "\n";
   } else {
     out << "  no backup in " << request.backup_dir.string()
         << " taken before they were last seen verifies; none holds them.\n";

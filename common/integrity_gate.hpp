@@ -64,5 +64,10 @@ GateResult run_integrity_gate(const GateRequest& request, const CheckProgress& p
 // gone and since when, the newest backup that may hold it, and the two ways
 // on (restore it, or run --accept-data-loss). kIntegrityFailed.
 Error wal_lost_failure(const GateRequest& request, const WalEvidence& evidence);
+// The end of every refusal that offers a restore: the newest backup that
+// passes integrity_check and the command that restores it (indented lines),
+// or a line saying that no backup verifies. Reads every backup until one
+// verifies (a full check each).
+std::string restore_advice(const BackupStore& store, const std::string& target_argument);
 
 }  // namespace es

@@ -140,7 +140,9 @@ LoadedHistory RunHistory::load() const {
   for (int number = 1; std::getline(in, line); ++number) {
     if (line.empty()) continue;
     try {
-      apply(json::parse(line), index, loaded.runs, loaded.other_events);
+      auto event = json::parse(line);
+      apply(event, index, loaded.runs, loaded.other_events);
+      loaded.events.push_back(std::move(event));
     } catch (const json::exception& e) {
       // nlohmann stops here: a torn or edited line is skipped, loudly.
       loaded.warnings.push_back("run history " + file_.string() + " line " +

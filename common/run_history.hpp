@@ -3,7 +3,8 @@
 // beside the DB (`<db>.supervisor-history.jsonl`), never the engine's DB.
 //
 // Each line is one event, fsynced when written: a run started, the engine
-// started, a stop was requested, the run finished, a restore. A run with a
+// started, a stop was requested, the run finished, a restore, the DB at rest
+// (db_at_rest), a change between sessions accepted. A run with a
 // start and no finish is still `running`; after its supervisor died it is
 // found that way at the next start and closed as supervisor_lost.
 // A line that does not parse (a torn write, a hand edit) is skipped with a
@@ -41,6 +42,7 @@ struct RunRecord {
 struct LoadedHistory {
   std::vector<RunRecord> runs;  // oldest first
   std::vector<nlohmann::json> other_events;  // restores, accepted losses and the like, oldest first
+  std::vector<nlohmann::json> events;  // every readable event, in the file's order
   std::vector<std::string> warnings;
 };
 

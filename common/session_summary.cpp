@@ -63,6 +63,8 @@ json to_json(const SessionSummary& s) {
         {"filesystem_type", h.filesystem_type},
         {"wal_evidence", or_null(h.wal_evidence)},
         {"backups_deleted", to_json(h.backups_deleted)},
+        {"continuity", h.continuity},
+        {"continuity_details", h.continuity_details},
         {"warnings", h.warnings}}},
       {"supervisor",
        {{"exit_code", or_null(s.supervisor_exit_code)},

@@ -52,6 +52,10 @@ struct DbHealth {
   // not read.
   std::optional<nlohmann::json> wal_evidence;
   std::vector<BackupDeletion> backups_deleted;  // by retention, in the order deleted
+  // Is the DB as the last run left it? db_continuity's verdict, and what it
+  // compared (see common/db_continuity.hpp).
+  std::string continuity = "not_checked";
+  nlohmann::json continuity_details = nullptr;
   std::vector<std::string> warnings;
 };
 

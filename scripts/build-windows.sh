@@ -12,7 +12,7 @@
 #   build-windows/deps/src      extracted sources
 #   build-windows/deps/build    build folders of SQLite and yaml-cpp
 #   build-windows/deps/prefix   libsqlite3.a, libyaml-cpp.a and their headers
-#   build-windows/deps/include  symlinks to the header-only libraries + Windows.h shim
+#   build-windows/deps/include  symlinks to the header-only libraries (xxhash.h too) + Windows.h shim
 #   build-windows/project       the project itself
 # The .exe files run under wine: WINEDEBUG=-all wine build-windows/project/engine-supervisor.exe
 set -euo pipefail
@@ -47,6 +47,7 @@ packages=(
   g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix
   wine wine64 nsis tcl dpkg-dev cmake make
   libboost1.81-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libcli11-dev doctest-dev
+  libxxhash-dev
 )
 
 # A deb-src entry for the Debian archive the deb entries use, so that
@@ -221,6 +222,12 @@ for d in boost spdlog fmt nlohmann CLI doctest; do
   fi
   ln -sfn "/usr/include/$d" "$inc/$d"
 done
+# xxHash is one header, used header-only (XXH_INLINE_ALL): no library to build.
+if [ ! -f /usr/include/xxhash.h ]; then
+  echo "build-windows: /usr/include/xxhash.h is missing (is libxxhash-dev installed?)" >&2
+  exit 1
+fi
+ln -sfn /usr/include/xxhash.h "$inc/xxhash.h"
 # Boost and others include <Windows.h>; mingw ships windows.h (case matters here).
 ln -sfn "$root/packaging/windows/shim/Windows.h" "$inc/Windows.h"
 log "dependencies ready in $deps"

@@ -15,6 +15,7 @@ packages=(
   nlohmann-json3-dev
   doctest-dev
   libcli11-dev
+  libxxhash-dev
   desktop-file-utils systemd dpkg-dev
   python3 python3-jsonschema
   clang libclang-rt-14-dev

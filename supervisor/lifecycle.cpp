@@ -5,6 +5,9 @@
 #include <algorithm>
 
 #include "common/console.hpp"
+#include "common/content_digest.hpp"
+#include "common/db_at_rest.hpp"
+#include "common/db_continuity.hpp"
 #include "common/evidence_aside.hpp"
 #include "common/filesystem_probe.hpp"
 #include "common/logging.hpp"
@@ -45,6 +48,9 @@ class Session {
     begin_run();
     if (auto refused = check_location()) return abort_run(*refused, "network_filesystem");
     if (auto lost = examine_wal()) return abort_run(*lost, "wal_lost");
+    const auto continuity = compare_with_last_run();
+    if (continuity.stopped) return abort_run(stopped_early(), "stop_requested");
+    if (continuity.refusal) return abort_run(*continuity.refusal, "changed_between_sessions");
     const auto startup = gate_and_pre_backup();
     if (startup.stopped) return abort_run(stopped_early(), "stop_requested");
     if (!startup.gate.passed()) return abort_run(*startup.gate.failure, "integrity_failed");
@@ -57,6 +63,7 @@ class Session {
     if (ended.state.cause == watch::StopCause::kConsoleClosed) write_summary_before_exit(verdict);
     const auto folded = post_session(verdict);
     report_at_rest(folded);
+    record_at_rest();
     return finish(verdict);
   }
 
@@ -114,6 +121,63 @@ class Session {
     summary_.db_health.filesystem_type = location.filesystem.type;
     if (location.warning) warn(*location.warning);
     return location.refusal;
+  }
+
+  // Continuity: before anything opens the DB, is it as the last run (or a
+  // restore, or an accepted change) recorded it? See db_continuity.hpp.
+  ContinuityResult compare_with_last_run() {
+    auto& health = summary_.db_health;
+    ContinuityRequest request{config_.database.path, config_.database.backup_dir,
+                              config_.database.on_change_between_sessions,
+                              request_.accept_changed_db, request_.target_argument, {}};
+    // --accept-data-loss moved the lost WAL's files aside just before: not
+    // a second change to accept.
+    if (health.wal_evidence && health.wal_evidence->value("accepted", false)) {
+      request.set_aside = {"-wal", "-shm"};
+    }
+    ContinuityResult result;
+    // Beside the event loop: the digest of a big DB that changed is cut
+    // short by a Ctrl+C.
+    watch_->run_step(
+        [&](std::stop_token stop) { result = check_continuity(request, history_.load(), stop); });
+    health.continuity = std::string(to_string(result.status));
+    health.continuity_details = continuity_details(result, request);
+    switch (result.status) {
+      case Continuity::kOk:
+      case Continuity::kFirstRun:
+        // Same content with another mtime or identity is said, not warned.
+        for (const auto& note : result.notes) spdlog::info("continuity: {}", note);
+        spdlog::info("continuity: {}", result.detail);
+        break;
+      case Continuity::kNoRecord:
+        spdlog::warn("continuity: {}", result.detail);
+        break;
+      case Continuity::kNotChecked:
+        if (result.warning) warn(*result.warning);
+        break;
+      case Continuity::kChangedAccepted:
+      case Continuity::kChangedWarned:
+        // The operator's acceptance (or the config's) is itself a record of
+        // the DB: the next start compares with it.
+        if (result.status == Continuity::kChangedWarned) {
+          warn(result.report);
+        } else {
+          spdlog::warn("{}", result.report);
+        }
+        if (auto recorded = history_.append(
+                db_change_accepted_event(run_id_, iso8601_utc(Clock::now()), result));
+            !recorded) {
+          warn("could not record the accepted change in the history (" +
+               recorded.error().message + "); the next start will find the same change");
+        }
+        break;
+      case Continuity::kChangedRefused:
+        break;  // abort_run reports it
+    }
+    if (request_.accept_changed_db && result.status == Continuity::kOk) {
+      spdlog::info("--accept-changed-db: nothing to accept, the DB is as recorded");
+    }
+    return result;
   }
 
   // The engine is the sole writer: no one else may hold the DB or its -wal.
@@ -235,6 +299,7 @@ class Session {
         {"filesystem_type", health.filesystem_type},
         {"integrity_check", health.integrity_check},
         {"integrity_check_mode", health.integrity_check_mode},
+        {"continuity", health.continuity},
         {"pre_session_backup", health.pre_session_backup ? nlohmann::json(*health.pre_session_backup)
                                                          : nlohmann::json(nullptr)},
         {"command", config_.engine.command},
@@ -418,7 +483,30 @@ class Session {
     spdlog::info("left beside the DB:{}", left);
   }
 
-  // 11 + 12. Summary, then close the run in the history.
+  // 11. Record the DB at rest: its size, times, identity, side files and
+  // digest, for the next start to compare with. Last of the post-session
+  // steps (after the WAL fold): the files are as they will stay.
+  void record_at_rest() {
+    watch_->run_step([&](std::stop_token stop) {
+      auto looked = look_at_db(config_.database.path, true, stop);
+      if (!looked) {
+        warn("the DB at rest was not recorded (" + looked.error().message +
+             "): the next start has nothing to compare it with");
+        return;
+      }
+      if (auto recorded = history_.append(
+              db_at_rest_event(*looked, "run_end", iso8601_utc(Clock::now()), run_id_));
+          !recorded) {
+        warn("the DB at rest was not recorded in the history (" + recorded.error().message +
+             "): the next start has nothing to compare it with");
+        return;
+      }
+      spdlog::info("DB at rest recorded: {} bytes, {} {}",
+                   looked->main ? looked->main->size : 0, kContentDigestName, looked->digest);
+    });
+  }
+
+  // 12 + 13. Summary, then close the run in the history.
   ExitCode finish(const SessionVerdict& verdict) {
     const auto code = verdict.clean() ? ExitCode::kSuccess : ExitCode::kUnclean;
     summary_.outcome = verdict.outcome;

@@ -1,11 +1,13 @@
 #pragma once
 // One supervised session, `engine-supervisor run`, as the named steps of the
-// run issue: lock, recover, check the DB's location, gate (with the
-// pre-backup alongside, after the WAL's own evidence), check it is not open elsewhere, mark running, spawn,
-// watch, classify, post-session, summary, finish.
+// run issue: lock, recover, check the DB's location, read the WAL's own
+// evidence, compare the DB with its record at rest (continuity), gate (with
+// the pre-backup alongside), check it is not open elsewhere, mark running,
+// spawn, watch, classify, post-session, record the DB at rest, summary,
+// finish.
 //
 // Returns the exit code: 0 clean, 1 unclean, or the code of the step that
-// stopped the run (65/66 gate, 69 spawn, 75 lock or DB open
+// stopped the run (65/66 continuity or gate, 69 spawn, 75 lock or DB open
 // elsewhere, 78 network filesystem). Blocking; call from the
 // main thread (the engine's death signal is tied to the spawning thread).
 
@@ -25,6 +27,9 @@ struct SessionRequest {
   // --accept-data-loss: committed transactions lost from the -wal do not
   // stop the run; the loss is recorded and its evidence moved aside.
   bool accept_data_loss = false;
+  // run --accept-changed-db: a DB changed between sessions is accepted
+  // (and recorded) instead of refused.
+  bool accept_changed_db = false;
 };
 
 struct SessionEnd {

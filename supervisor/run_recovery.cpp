@@ -36,6 +36,7 @@ SessionSummary lost_run_summary(const RunRecord& run, const std::string& ended_a
   health.integrity_check_mode = started.value("integrity_check_mode", "");
   health.backup_dir = started.value("backup_dir", "");
   health.filesystem_type = started.value("filesystem_type", "");
+  health.continuity = started.value("continuity", "not_checked");
   health.warnings.push_back(
       "the supervisor of this run was lost (killed, power cut, or console closed before cleanup "
       "finished); recorded at the next start. No post-session check or backup was taken.");

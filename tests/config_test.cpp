@@ -14,6 +14,7 @@ const char* kFullConfig = R"(database:
   backup_dir: data/backups
   allow_missing: false
   require_local_filesystem: true
+  on_change_between_sessions: warn
 db_safeguards:
   pre_session_backup_enabled: true
   post_session_backup_enabled: false
@@ -66,6 +67,7 @@ TEST_CASE("config: the documented keys are accepted and paths resolve against th
   CHECK(config->db_safeguards.backup_retention_count == 7);
   CHECK(config->db_safeguards.backup_keep_daily == 3);
   CHECK(config->db_safeguards.backup_keep_weekly == 0);
+  CHECK(config->database.on_change_between_sessions == ChangePolicy::kWarn);
   CHECK_FALSE(config->db_safeguards.post_session_backup_enabled);
   CHECK(config->db_safeguards.integrity_check_mode == CheckMode::kQuick);
   CHECK(config->engine.command == std::vector<std::string>{"python3", "engine.py"});
@@ -95,6 +97,7 @@ TEST_CASE("config: defaults fill what is left out, and only that") {
   CHECK(config->db_safeguards.backup_keep_daily == 7);
   CHECK(config->db_safeguards.backup_keep_weekly == 4);
   CHECK(config->db_safeguards.integrity_check_mode == CheckMode::kFull);
+  CHECK(config->database.on_change_between_sessions == ChangePolicy::kRefuse);
   CHECK(config->engine.stop_signal == "SIGINT");
   CHECK(config->engine.stop_grace_seconds == 30);
   CHECK(config->engine.clean_exit_codes == std::vector<int>{0});
@@ -139,6 +142,16 @@ TEST_CASE("config: a wrong type is an error naming the key and its line") {
         "database:\n  path: live.db\ndb_safeguards:\n  integrity_check_mode: thorough\n");
     CHECK(error.message.find("db_safeguards.integrity_check_mode") != std::string::npos);
   }
+}
+
+TEST_CASE("config: database.on_change_between_sessions is refuse or warn, and nothing else") {
+  check_error("database: {path: a, on_change_between_sessions: ignore}\n",
+              "key 'database.on_change_between_sessions': must be one of refuse, warn (got "
+              "'ignore')");
+  check_error("database: {path: a, on_change_between_sessions: false}\n", "must be one of");
+  const auto refuse = parse_config("database: {path: a, on_change_between_sessions: refuse}\n", "c");
+  REQUIRE(refuse.has_value());
+  CHECK(refuse->database.on_change_between_sessions == ChangePolicy::kRefuse);
 }
 
 TEST_CASE("config: a missing database.path is an error") {

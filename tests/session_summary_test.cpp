@@ -63,6 +63,15 @@ TEST_CASE("summary: real clean, unclean, aborted and lost-run summaries validate
   REQUIRE(f.run().exit_code == 65);
   summaries.push_back(latest());
   CHECK(f.latest_summary()["outcome"] == "aborted");
+  CHECK(f.latest_summary()["halt_reason"] == "changed_between_sessions");
+
+  // The change accepted: the gate then refuses the file itself.
+  auto accept = f.run_argv();
+  accept.push_back("--accept-changed-db");
+  REQUIRE(test::run_command(accept, f.dir.path()).exit_code == 65);
+  summaries.push_back(latest());
+  CHECK(f.latest_summary()["halt_reason"] == "integrity_failed");
+  CHECK(f.latest_summary()["db_health"]["continuity"] == "changed_accepted");
 
   for (const auto& summary : summaries) check_against_schema(summary);
 }

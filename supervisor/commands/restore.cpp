@@ -7,6 +7,7 @@
 
 #include "common/backup_store.hpp"
 #include "common/console.hpp"
+#include "common/db_at_rest.hpp"
 #include "common/db_location.hpp"
 #include "common/integrity_check.hpp"
 #include "common/logging.hpp"
@@ -71,6 +72,26 @@ Result<void> confirm(const RestoreOptions& options) {
   std::getline(std::cin, answer);
   if (answer == "y" || answer == "Y" || answer == "yes") return {};
   return Error{ExitCode::kUsage, "restore cancelled; nothing was changed"};
+}
+
+// The restored DB is the one the next run must find: recorded like the end
+// of a run, so the next start's continuity check compares with it and not
+// with the DB it replaced.
+void record_restored_db(const RunHistory& history, const fs::path& db, const fs::path& backup) {
+  auto looked = look_at_db(db, true);
+  if (!looked) {
+    spdlog::warn("could not record the restored DB ({}); the next run will find it changed and "
+                 "ask for --accept-changed-db",
+                 looked.error().message);
+    return;
+  }
+  auto event = db_at_rest_event(*looked, "restore", iso8601_utc(Clock::now()));
+  event["backup"] = backup.string();
+  if (auto appended = history.append(event); !appended) {
+    spdlog::warn("could not record the restored DB in the history ({}); the next run will find "
+                 "it changed and ask for --accept-changed-db",
+                 appended.error().message);
+  }
 }
 
 }  // namespace
@@ -141,6 +162,7 @@ ExitCode run_restore_command(const RestoreOptions& options) {
       !appended) {
     spdlog::warn("could not record the restore in the history: {}", appended.error().message);
   }
+  if (restored) record_restored_db(history, config.database.path, *backup);
   if (!restored) return fail(restored.error());
   if (!report.ok()) {
     return fail(Error{ExitCode::kIntegrityFailed,

@@ -72,6 +72,7 @@ ExitCode run_run_command(const RunOptions& options) {
   }
   SessionRequest request{target->config, target->target_argument, options.version};
   request.accept_data_loss = options.accept_data_loss;
+  request.accept_changed_db = options.accept_changed_db;
   const auto end = run_session(request);
   // A detached run's stdin is its channel, and its viewer pauses, not it.
   if (!options.as_detached_run) pause_if_wanted(target->config, end);

@@ -25,7 +25,7 @@ const std::vector<Section>& known_sections() {
   static const std::vector<Section> kSections{
       {"database",
        {"path", "backup_dir", "allow_missing", "require_local_filesystem",
-        "refuse_if_open_elsewhere"}},
+        "refuse_if_open_elsewhere", "on_change_between_sessions"}},
       {"db_safeguards",
        {"pre_session_backup_enabled", "post_session_backup_enabled", "backup_retention_count",
         "backup_keep_daily", "backup_keep_weekly", "integrity_check_on_startup",
@@ -59,6 +59,10 @@ const std::vector<ScalarKey>& scalar_keys() {
        [](const Config& c) { return text(c.database.require_local_filesystem); }},
       {"database", "refuse_if_open_elsewhere", Kind::kBool, "true",
        [](const Config& c) { return text(c.database.refuse_if_open_elsewhere); }},
+      {"database", "on_change_between_sessions", Kind::kText, "refuse",
+       [](const Config& c) {
+         return std::string(to_string(c.database.on_change_between_sessions));
+       }},
       {"db_safeguards", "pre_session_backup_enabled", Kind::kBool, "true",
        [](const Config& c) { return text(c.db_safeguards.pre_session_backup_enabled); }},
       {"db_safeguards", "post_session_backup_enabled", Kind::kBool, "true",

@@ -44,6 +44,7 @@
 #include "common/fs_ops.hpp"
 #include "common/integrity_check.hpp"
 #include "common/integrity_gate.hpp"
+#include "common/shell_command.hpp"
 #include "common/sqlite_db.hpp"
 #include "common/startup_check.hpp"
 
@@ -495,6 +496,11 @@ void time_startup_check(const Workspace& workspace, Run& run) {
   empty_folder(workspace.backup_dir());
 }
 
+// std::system() runs /bin/sh: quote for it, whatever the platform's operators use.
+std::string posix_quote(const std::string& argument) {
+  return es::quote_argument(argument, es::ShellStyle::kPosix);
+}
+
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
@@ -520,10 +526,10 @@ fs::path write_cli_script(const Workspace& workspace) {
 void time_cli(const Workspace& workspace, const Options& options, const fs::path& script,
               Run& run) {
   const auto output = workspace.scratch() / "cli-output.txt";
-  const std::string command = es::shell_quote(options.sqlite3_cli) + " -batch -bail " +
-                              es::shell_quote(workspace.db().string()) + " < " +
-                              es::shell_quote(script.string()) + " > " +
-                              es::shell_quote(output.string()) + " 2>&1";
+  const std::string command = posix_quote(options.sqlite3_cli) + " -batch -bail " +
+                              posix_quote(workspace.db().string()) + " < " +
+                              posix_quote(script.string()) + " > " +
+                              posix_quote(output.string()) + " 2>&1";
   int status = -1;
   run.cli.seconds = seconds_of([&] { status = std::system(command.c_str()); });
   const auto said = read_text(output);

@@ -14,6 +14,15 @@ namespace fs = std::filesystem;
 
 std::string_view to_string(CheckMode mode) { return mode == CheckMode::kFull ? "full" : "quick"; }
 
+std::string_view to_string(ConsoleMode mode) {
+  switch (mode) {
+    case ConsoleMode::kAuto: return "auto";
+    case ConsoleMode::kViewer: return "viewer";
+    case ConsoleMode::kNone: return "none";
+  }
+  return "auto";
+}
+
 std::string_view to_string(PauseOnExit pause) {
   switch (pause) {
     case PauseOnExit::kAuto: return "auto";
@@ -371,11 +380,15 @@ void read_dirs(const Reader& r, const YAML::Node& root, Config& config) {
   }
   const auto ui = r.section(root, "ui", false);
   if (ui.IsDefined()) {
-    r.require_known_keys(ui, "ui", {"pause_on_exit"});
+    r.require_known_keys(ui, "ui", {"pause_on_exit", "console"});
     const auto pause = r.get_choice(ui, "ui", "pause_on_exit", "auto", {"auto", "always", "never"});
     config.pause_on_exit = pause == "always"  ? PauseOnExit::kAlways
                            : pause == "never" ? PauseOnExit::kNever
                                               : PauseOnExit::kAuto;
+    const auto console = r.get_choice(ui, "ui", "console", "auto", {"auto", "viewer", "none"});
+    config.console_mode = console == "viewer" ? ConsoleMode::kViewer
+                          : console == "none" ? ConsoleMode::kNone
+                                              : ConsoleMode::kAuto;
   }
 }
 
@@ -532,7 +545,8 @@ std::string render_config(const Config& c) {
   out << YAML::Key << "dir" << YAML::Value << Text{c.logging_dir.string()};
   out << YAML::Key << "level" << YAML::Value << c.logging_level << YAML::EndMap;
   out << YAML::Key << "ui" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "pause_on_exit" << YAML::Value << std::string(to_string(c.pause_on_exit))
+  out << YAML::Key << "pause_on_exit" << YAML::Value << std::string(to_string(c.pause_on_exit));
+  out << YAML::Key << "console" << YAML::Value << std::string(to_string(c.console_mode))
       << YAML::EndMap;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

@@ -25,10 +25,17 @@ enum class PauseOnExit { kAuto, kAlways, kNever };
 // What a start does when the DB is not as the last run left it
 // (database.on_change_between_sessions).
 enum class ChangePolicy { kRefuse, kWarn };
+// ui.console: where `run` lives when started from a console window.
+//  kAuto: a viewer only where a closed window would end the run (Windows,
+//         a console window whose output is not redirected);
+//  kViewer: always a viewer and a detached run (any OS, any console);
+//  kNone: the run lives in the console it was started from.
+enum class ConsoleMode { kAuto, kViewer, kNone };
 
 std::string_view to_string(CheckMode mode);
 std::string_view to_string(PauseOnExit pause);
 std::string_view to_string(ChangePolicy policy);
+std::string_view to_string(ConsoleMode mode);
 
 struct DatabaseConfig {
   std::filesystem::path path;         // absolute
@@ -74,6 +81,7 @@ struct Config {
   std::filesystem::path logging_dir;  // absolute
   std::string logging_level = "info";
   PauseOnExit pause_on_exit = PauseOnExit::kAuto;
+  ConsoleMode console_mode = ConsoleMode::kAuto;
 
   // Field by field; paths compare as std::filesystem::path does.
   bool operator==(const Config&) const = default;

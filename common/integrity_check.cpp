@@ -21,12 +21,35 @@ std::string_view to_string(CheckVerdict verdict) {
   return "unreadable";
 }
 
+namespace {
+
+// integrity_check puts this line before a b-tree's faults, in the same row:
+// it names the schema the faults are in, and is no fault itself.
+bool is_database_header(std::string_view line) {
+  return line.starts_with("*** in database ") && line.ends_with(" ***");
+}
+
+}  // namespace
+
+std::vector<std::string> CheckReport::failure_lines() const {
+  std::vector<std::string> lines;
+  for (const auto& row : rows) {
+    if (row == "ok") continue;
+    std::string_view rest = row;
+    while (!rest.empty()) {
+      const auto end = rest.find('\n');
+      const auto line = rest.substr(0, end);
+      if (!line.empty() && !is_database_header(line)) lines.emplace_back(line);
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    }
+  }
+  return lines;
+}
+
 std::string CheckReport::first_failure() const {
   if (ok()) return "ok";
   if (verdict == CheckVerdict::kMissing) return "database file does not exist";
-  for (const auto& row : rows) {
-    if (row != "ok") return row;
-  }
+  if (auto lines = failure_lines(); !lines.empty()) return std::move(lines.front());
   return error.empty() ? std::string(to_string(verdict)) : error;
 }
 

@@ -44,7 +44,12 @@ struct CheckReport {
   bool stopped = false;  // cut short by a stop request: the verdict then means nothing
 
   bool ok() const { return verdict == CheckVerdict::kOk; }
-  // The line an operator reads first: "ok", the first failure row, or the error.
+  // The failure rows as single lines, in SQLite's order, without the
+  // `*** in database main ***` headers: a page fault comes back as one row of
+  // several lines, and that header is only its first line.
+  std::vector<std::string> failure_lines() const;
+  // The line an operator reads first, one line: "ok", the first real error
+  // (`Page 228: btreeInitPage() returns error code 11`), or the error.
   std::string first_failure() const;
 };
 

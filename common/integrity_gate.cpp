@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "common/shell_command.hpp"
 #include "common/sqlite_db.hpp"
 #include "common/time_stamp.hpp"
 
@@ -9,6 +10,13 @@ namespace es {
 namespace {
 
 constexpr std::size_t kRowsShown = 10;
+
+// The restore of `backup` over the DB `target_argument` names, to paste as
+// it is.
+std::string restore_command(const std::filesystem::path& backup,
+                            const std::string& target_argument) {
+  return supervisor_command("restore " + shell_quote(backup.string()) + " " + target_argument);
+}
 
 std::string cause_of(const GateRequest& request, const CheckReport& report, std::size_t backups) {
   switch (report.verdict) {
@@ -44,14 +52,17 @@ std::string failure_message(const GateRequest& request, const CheckReport& repor
   out << kGateFailureHeadline << "\n";
   out << "  database: " << request.db_path.string() << "\n";
   out << "  cause: " << cause_of(request, report, backups) << "\n";
-  if (!report.rows.empty() && !report.ok()) {
+  // Line by line: a page fault is one row of many lines, and its first line
+  // (`*** in database main ***`) says nothing an operator can act on.
+  const auto lines = report.ok() ? std::vector<std::string>() : report.failure_lines();
+  if (!lines.empty()) {
     out << "  " << (report.mode == CheckMode::kFull ? "integrity_check" : "quick_check")
         << " says:\n";
-    for (std::size_t i = 0; i < report.rows.size() && i < kRowsShown; ++i) {
-      out << "    " << report.rows[i] << "\n";
+    for (std::size_t i = 0; i < lines.size() && i < kRowsShown; ++i) {
+      out << "    " << lines[i] << "\n";
     }
-    if (report.rows.size() > kRowsShown) {
-      out << "    … and " << (report.rows.size() - kRowsShown) << " more\n";
+    if (lines.size() > kRowsShown) {
+      out << "    … and " << (lines.size() - kRowsShown) << " more\n";
     }
   }
   out << restore_advice(store, request.restore_target_argument);
@@ -79,8 +90,7 @@ std::string restore_advice(const BackupStore& store, const std::string& target_a
   if (const auto good = store.newest_verified(CheckMode::kFull)) {
     out << "  newest good backup: " << good->file.path.string() << " (taken "
         << iso8601_utc(good->file.name.stamp) << ")\n";
-    out << "  to restore it: engine-supervisor restore " << shell_quote(good->file.path.string())
-        << " " << target_argument << "\n";
+    out << "  to restore it: " << restore_command(good->file.path, target_argument) << "\n";
   } else {
     out << "  no backup of this DB in " << store.backup_dir().string()
         << " verifies; there is nothing to restore from.\n";
@@ -100,15 +110,14 @@ Error wal_lost_failure(const GateRequest& request, const WalEvidence& evidence) 
   if (const auto good = newest_verified_until(store, last_seen)) {
     out << "  newest backup that may hold them: " << good->file.path.string() << " (taken "
         << iso8601_utc(good->file.name.stamp) << ", before they were last seen)\n";
-    out << "  either restore it: engine-supervisor restore " << shell_quote(good->file.path.string())
-        << " " << request.restore_target_argument << "\n";
+    out << "  either restore it: "
+        << restore_command(good->file.path, request.restore_target_argument) << "\n";
   } else {
     out << "  no backup in " << request.backup_dir.string()
         << " taken before they were last seen verifies; none holds them.\n";
   }
-  out << "  or accept the loss and go on with the DB as it is: engine-supervisor run "
-         "--accept-data-loss "
-      << request.restore_target_argument
+  out << "  or accept the loss and go on with the DB as it is: "
+      << supervisor_command("run --accept-data-loss " + request.restore_target_argument)
       << "\n    (the -wal and -shm are moved aside into " << request.backup_dir.string()
       << " as evidence, and the run is recorded as having accepted the loss)\n";
   return Error{ExitCode::kIntegrityFailed, out.str()};
@@ -121,19 +130,7 @@ std::string GateResult::summary_line() const {
   }
   if (first_run) return "skipped: database missing, first run";
   if (failure && report.ok()) return "database empty while backups of it exist";
-  // One line: a page fault comes back as one multi-line row.
-  const auto line = report.first_failure();
-  return line.substr(0, line.find('\n'));
-}
-
-std::string shell_quote(const std::string& argument) {
-  const bool plain = !argument.empty() &&
-                     argument.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                "0123456789_-./=:,+@%") == std::string::npos;
-  if (plain) return argument;
-  std::string quoted = "'";
-  for (char c : argument) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
+  return report.first_failure();
 }
 
 GateResult run_integrity_gate(const GateRequest& request, const CheckProgress& progress,

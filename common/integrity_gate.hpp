@@ -35,7 +35,8 @@ struct GateRequest {
   std::filesystem::path backup_dir;
   CheckMode mode = CheckMode::kFull;
   bool allow_missing = false;
-  // How a pasted restore command names this DB: "--config /x/y.yaml" or "--db /x/live.db".
+  // How a pasted restore command names this DB: "--config /x/y.yaml" or "--db /x/live.db",
+  // quoted with shell_quote (shell_command.hpp).
   std::string restore_target_argument;
   // Read the WAL's evidence first. `run` reads it in a step of its own, before
   // the gate, and turns this off.
@@ -68,8 +69,5 @@ Error wal_lost_failure(const GateRequest& request, const WalEvidence& evidence);
 // or a line saying that no backup verifies. Reads every backup until one
 // verifies (a full check each).
 std::string restore_advice(const BackupStore& store, const std::string& target_argument);
-
-// A command line an operator can paste: arguments quoted where the shell needs it.
-std::string shell_quote(const std::string& argument);
 
 }  // namespace es

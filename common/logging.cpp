@@ -1,15 +1,15 @@
 #include "common/logging.hpp"
 
 #include <spdlog/sinks/base_sink.h>
-#include <spdlog/details/os.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <mutex>
 
+#include "common/append_file.hpp"
 #include "common/console.hpp"
+#include "common/log_file_sinks.hpp"
 #include "common/os_info.hpp"
 
 namespace es {
@@ -56,55 +56,13 @@ class ConsoleQueueSink final : public spdlog::sinks::base_sink<std::mutex> {
   bool colour_;
 };
 
-// The session log: spdlog's messages, formatted by the pattern, and the
-// engine's lines, written in bulk by append_engine_lines(). A chatty engine
-// prints millions of lines a second; formatting each one through spdlog cost
-// 30 times what `cat` needs to move them (bench/RESULTS.md, benchmark 5).
-class SessionFileSink final : public spdlog::sinks::base_sink<std::mutex> {
- public:
-  explicit SessionFileSink(const spdlog::filename_t& file) {
-    if (spdlog::details::os::fopen_s(&file_, file, SPDLOG_FILENAME_T("ab"))) {
-      throw spdlog::spdlog_ex("cannot open for appending", errno);
-    }
-    std::setvbuf(file_, nullptr, _IOFBF, 256 * 1024);
-  }
-  ~SessionFileSink() override { std::fclose(file_); }
-  SessionFileSink(const SessionFileSink&) = delete;
-  SessionFileSink& operator=(const SessionFileSink&) = delete;
+std::shared_ptr<SessionLogSink>& session_sink() {
+  static std::shared_ptr<SessionLogSink> sink;
+  return sink;
+}
 
-  // Each line is laid out as spdlog would log "[engine <stream>] <line>" at
-  // info, by the sink's own pattern, formatted once for all the lines of a
-  // read (one time stamp: they came in one read).
-  void append_engine_lines(std::string_view stream_name,
-                           std::span<const std::string_view> lines) {
-    std::lock_guard lock(mutex_);
-    const std::string marker = "[engine " + std::string(stream_name) + "] ";
-    spdlog::memory_buf_t formatted;
-    formatter_->format(spdlog::details::log_msg("files", spdlog::level::info, marker), formatted);
-    const std::string_view layout(formatted.data(), formatted.size());
-    const auto eol_at = layout.rfind(marker) + marker.size();
-    const auto prefix = layout.substr(0, eol_at);
-    const auto eol = layout.substr(eol_at);
-    text_.clear();
-    for (const auto line : lines) text_.append(prefix).append(line).append(eol);
-    std::fwrite(text_.data(), 1, text_.size(), file_);
-  }
-
- protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override {
-    spdlog::memory_buf_t formatted;
-    formatter_->format(msg, formatted);
-    std::fwrite(formatted.data(), 1, formatted.size(), file_);
-  }
-  void flush_() override { std::fflush(file_); }
-
- private:
-  std::FILE* file_ = nullptr;
-  std::string text_;  // reused: the engine lines of one read, prefixed
-};
-
-std::shared_ptr<SessionFileSink>& session_sink() {
-  static std::shared_ptr<SessionFileSink> sink;
+std::shared_ptr<WriteThroughSink>& rotating_sink() {
+  static std::shared_ptr<WriteThroughSink> sink;
   return sink;
 }
 
@@ -125,11 +83,17 @@ void install(std::vector<spdlog::sink_ptr> file_sinks, spdlog::level::level_enum
   if (std::find(file_sinks.begin(), file_sinks.end(), session_sink()) == file_sinks.end()) {
     session_sink().reset();
   }
-  std::vector<spdlog::sink_ptr> sinks{console_sink()};
-  sinks.insert(sinks.end(), file_sinks.begin(), file_sinks.end());
+  if (std::find(file_sinks.begin(), file_sinks.end(), rotating_sink()) == file_sinks.end()) {
+    rotating_sink().reset();
+  }
+  // The files first, the console last: the file sinks hand each line to the
+  // OS inside their log() call (log_file_sinks.hpp), so a line anyone has
+  // seen on the console is already in the files. No flush_on: nothing is
+  // left to flush.
+  std::vector<spdlog::sink_ptr> sinks = file_sinks;
+  sinks.push_back(console_sink());
   auto logger = std::make_shared<spdlog::logger>("engine-supervisor", sinks.begin(), sinks.end());
   logger->set_level(level);
-  logger->flush_on(spdlog::level::warn);
   for (auto& sink : file_sinks) sink->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z [%l] %v");
   spdlog::set_default_logger(logger);
 
@@ -166,9 +130,11 @@ Result<fs::path> start_file_logging(const fs::path& logging_dir, std::string_vie
   }
   const auto file = logging_dir / "engine-supervisor.log";
   try {
-    auto sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
-        file.native(), kRotatingFileBytes, kRotatingFiles);
-    install({sink}, parsed);
+    rotating_sink() = std::make_shared<WriteThroughSink>(
+        std::make_shared<spdlog::sinks::rotating_file_sink_mt>(file.native(), kRotatingFileBytes,
+                                                               kRotatingFiles),
+        "the log " + file.string());
+    install({rotating_sink()}, parsed);
   } catch (const spdlog::spdlog_ex& e) {
     install({}, parsed);
     return Error{ExitCode::kIoError, "cannot open log file " + file.string() + ": " + e.what()};
@@ -179,13 +145,13 @@ Result<fs::path> start_file_logging(const fs::path& logging_dir, std::string_vie
 Result<fs::path> add_session_log(const fs::path& logging_dir, std::string_view run_id) {
   if (auto made = make_folder(logging_dir); !made) return made.error();
   const auto file = logging_dir / ("session-" + std::string(run_id) + ".log");
-  auto sinks = current_file_sinks();
-  try {
-    session_sink() = std::make_shared<SessionFileSink>(file.native());
-    sinks.push_back(session_sink());
-  } catch (const spdlog::spdlog_ex& e) {
-    return Error{ExitCode::kIoError, "cannot open session log " + file.string() + ": " + e.what()};
+  auto opened = AppendFile::open(file);
+  if (!opened) {
+    return Error{ExitCode::kIoError, "cannot open the session log: " + opened.error().message};
   }
+  session_sink() = std::make_shared<SessionLogSink>(std::move(*opened));
+  auto sinks = current_file_sinks();
+  sinks.push_back(session_sink());
   install(sinks, spdlog::default_logger()->level());
   return file;
 }
@@ -194,7 +160,9 @@ void log_engine_lines(std::string_view stream_name, std::span<const std::string_
   if (auto& sink = session_sink()) {
     return sink->append_engine_lines(stream_name, lines);
   }
-  // No session log: the rotating log is the only record left.
+  // No session log: the rotating log is the only record left. A write()
+  // per line here (WriteThroughSink), the price of a log that could not be
+  // opened.
   if (auto& logger = files_only_logger()) {
     for (const auto line : lines) logger->info("[engine {}] {}", stream_name, line);
   }
@@ -203,6 +171,15 @@ void log_engine_lines(std::string_view stream_name, std::span<const std::string_
 void log_to_files_only(std::string_view message) {
   while (!message.empty() && message.back() == '\n') message.remove_suffix(1);
   if (auto& logger = files_only_logger()) logger->error("{}", message);
+}
+
+std::vector<std::string> log_write_failures() {
+  std::vector<std::string> failures;
+  for (const auto& report : {rotating_sink() ? rotating_sink()->loss_report() : std::nullopt,
+                             session_sink() ? session_sink()->loss_report() : std::nullopt}) {
+    if (report) failures.push_back(*report);
+  }
+  return failures;
 }
 
 void flush_logs() {

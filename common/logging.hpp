@@ -1,7 +1,13 @@
 #pragma once
-// The supervisor's log: spdlog's default logger, writing to the console
-// (through the non-blocking console queue, coloured on a terminal) and to
-// files in logging.dir.
+// The supervisor's log: spdlog's default logger, writing to files in
+// logging.dir and to the console (through the non-blocking console queue,
+// coloured on a terminal).
+//
+// Every line reaches the OS as it is logged: the files keep nothing in a
+// user-space buffer, and get each line before the console does
+// (log_file_sinks.hpp). A supervisor killed with SIGKILL leaves all it
+// logged in them. A write that fails (a full disk) warns on the console at
+// once and is counted for the summary (log_write_failures()).
 //
 // Every failure is logged at warn or error, never at debug. Thread-safe
 // (spdlog's _mt sinks).
@@ -11,6 +17,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.hpp"
 
@@ -26,12 +33,14 @@ void start_console_logging();
     const std::filesystem::path& logging_dir, std::string_view level);
 
 // Adds a second, non-rotating file that keeps every line of one session,
-// engine output included: `logging_dir/session-<run_id>.log`.
+// engine output included: `logging_dir/session-<run_id>.log`. Appends to it
+// if it exists.
 [[nodiscard]] Result<std::filesystem::path> add_session_log(const std::filesystem::path& logging_dir,
                                                             std::string_view run_id);
 
 // Writes engine output lines (without '\n') to the session log only,
-// each with a time stamp and "[engine <stream_name>]". They stay out of the
+// each with a time stamp and "[engine <stream_name>]", in one write() for
+// all of `lines` (the lines of one read of the engine's pipe). They stay out of the
 // rotating engine-supervisor.log, so that a chatty engine cannot rotate the
 // supervisor's own messages away. Without a session log they go to the
 // rotating log. The caller echoes them to the console itself.
@@ -40,6 +49,11 @@ void log_engine_lines(std::string_view stream_name, std::span<const std::string_
 // Logs `message` at error level to the log files, not the console (for
 // messages the caller has already printed verbatim).
 void log_to_files_only(std::string_view message);
+
+// One sentence per log file that lost lines to failed writes since it was
+// opened: how many lines, the file, the first OS error. Empty when every
+// line reached the OS. The run puts them in the summary's warnings.
+std::vector<std::string> log_write_failures();
 
 void flush_logs();
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "common/shell_command.hpp"
+
 namespace es {
 
 long current_process_id();
@@ -13,8 +15,16 @@ long current_process_id();
 // True if a process with this id exists (it may belong to another user).
 bool process_exists(long pid);
 
-// The running executable's own path (for finding a config beside it).
+// The running executable's own absolute path, as the OS knows it (not
+// argv[0], which may be relative or a bare name found on PATH): for finding
+// a config beside it, and for the commands printed for an operator to paste.
+// Empty if the OS cannot say.
 std::filesystem::path executable_path();
+
+// The shell an operator of this platform pastes commands into: sh on POSIX,
+// PowerShell on Windows (cmd.exe is legacy there; PowerShell is the default
+// terminal's shell).
+ShellStyle operator_shell_style();
 
 // True if standard output (fd 1) or standard error (fd 2) is a terminal.
 bool stream_is_terminal(int fd);

@@ -19,6 +19,8 @@ std::filesystem::path executable_path() {
   return ec ? std::filesystem::path() : path;
 }
 
+ShellStyle operator_shell_style() { return ShellStyle::kPosix; }
+
 bool stream_is_terminal(int fd) { return ::isatty(fd) == 1; }
 
 std::vector<std::string> utf8_arguments(int argc, char** argv) {

@@ -25,6 +25,8 @@ std::filesystem::path executable_path() {
   return std::filesystem::path(buffer);
 }
 
+ShellStyle operator_shell_style() { return ShellStyle::kPowerShell; }
+
 bool stream_is_terminal(int fd) { return _isatty(fd) != 0; }
 
 std::vector<std::string> utf8_arguments(int, char**) {

@@ -62,7 +62,7 @@ Result<void> stage_copy(const RestorePlan& plan, std::optional<AtomicFile>& stag
 }  // namespace
 
 RestorePlan plan_restore(const fs::path& db, const fs::path& backup, Clock::time_point now) {
-  RestorePlan plan{db, backup, {}};
+  RestorePlan plan{db, backup, {}, find_backup_gap(db, backup, now)};
   const fs::path aside = with_suffix(db, ".replaced." + compact_stamp(now));
   for (const char* suffix : {"", "-wal", "-shm"}) {
     const fs::path from = with_suffix(db, suffix);
@@ -74,6 +74,8 @@ RestorePlan plan_restore(const fs::path& db, const fs::path& backup, Clock::time
 std::string RestorePlan::describe() const {
   std::ostringstream out;
   out << "restore plan:\n";
+  // What going back costs, before the steps: the operator decides on this.
+  out << "  what the backup lacks: " << lacks.describe() << ".\n";
   out << "  1. copy " << backup.string() << " beside the DB (temporary), fsync it\n";
   int step = 2;
   for (const auto& move : set_aside) {

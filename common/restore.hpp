@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "common/backup_gap.hpp"
 #include "common/result.hpp"
 #include "common/time_stamp.hpp"
 
@@ -30,9 +31,11 @@ struct RestorePlan {
   std::filesystem::path db;
   std::filesystem::path backup;
   std::vector<RestoreMove> set_aside;  // only files that exist now
+  BackupGap lacks;                     // the runs whose writes the backup does not hold
   std::string describe() const;        // the plan, for --dry-run and the prompt
 };
 
+// Reads what exists beside the DB and the DB's run history; changes nothing.
 RestorePlan plan_restore(const std::filesystem::path& db, const std::filesystem::path& backup,
                          Clock::time_point now = Clock::now());
 

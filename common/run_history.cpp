@@ -29,8 +29,8 @@ json run_started_event(const std::string& run_id, const std::string& started_at,
   return event;
 }
 
-json engine_started_event(const std::string& run_id, long pid) {
-  return {{"event", "engine_started"}, {"run_id", run_id}, {"pid", pid}};
+json engine_started_event(const std::string& run_id, long pid, const std::string& at) {
+  return {{"event", "engine_started"}, {"run_id", run_id}, {"pid", pid}, {"at", at}};
 }
 
 json stop_requested_event(const std::string& run_id, const std::string& at,
@@ -53,6 +53,9 @@ json run_finished_event(const RunRecord& run) {
                 {"ended_at", run.ended_at.value_or("")}};
   event["exit_code"] = run.exit_code ? json(*run.exit_code) : json(nullptr);
   event["signal"] = run.signal ? json(*run.signal) : json(nullptr);
+  // Names the backup that holds everything this run's engine wrote, so that
+  // a restore of it can tell exactly which runs came after.
+  if (run.post_session_backup) event["post_session_backup"] = *run.post_session_backup;
   return event;
 }
 
@@ -113,12 +116,14 @@ void apply(const json& event, std::map<std::string, std::size_t>& index,
   RunRecord& run = runs[found->second];
   if (type == "engine_started") {
     run.engine_pid = event.at("pid").get<long>();
+    run.engine_started_at = optional_field<std::string>(event, "at");
   } else if (type == "run_finished") {
     run.outcome = event.at("outcome").get<std::string>();
     run.halt_reason = event.value("halt_reason", "");
     run.ended_at = optional_field<std::string>(event, "ended_at");
     run.exit_code = optional_field<int>(event, "exit_code");
     run.signal = optional_field<std::string>(event, "signal");
+    run.post_session_backup = optional_field<std::string>(event, "post_session_backup");
   } else if (type == "stop_requested" && run.halt_reason.empty()) {
     run.halt_reason = event.value("reason", "");
   }

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace es {
 
@@ -14,6 +15,12 @@ std::string to_utf8(std::wstring_view wide);
 
 // "Access is denied. (Win32 error 5)"
 std::string win32_error_text(DWORD error);
+
+// A CreateProcessW command line from UTF-8 arguments, each quoted the way
+// CommandLineToArgvW and the C runtime read it back.
+std::wstring command_line(const std::vector<std::string>& argv);
+// One argument, quoted so.
+std::wstring quote_argument(const std::wstring& arg);
 
 // Owns a HANDLE; closes it once.
 class WinHandle {

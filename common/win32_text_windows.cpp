@@ -34,4 +34,37 @@ std::string win32_error_text(DWORD error) {
   return text + " (Win32 error " + std::to_string(error) + ")";
 }
 
+std::wstring quote_argument(const std::wstring& arg) {
+  if (!arg.empty() && arg.find_first_of(L" \t\n\v\"") == std::wstring::npos) return arg;
+  std::wstring quoted = L"\"";
+  for (auto it = arg.begin();; ++it) {
+    std::size_t backslashes = 0;
+    while (it != arg.end() && *it == L'\\') {
+      ++it;
+      ++backslashes;
+    }
+    if (it == arg.end()) {
+      quoted.append(backslashes * 2, L'\\');
+      break;
+    }
+    if (*it == L'"') {
+      quoted.append(backslashes * 2 + 1, L'\\');
+    } else {
+      quoted.append(backslashes, L'\\');
+    }
+    quoted.push_back(*it);
+  }
+  quoted.push_back(L'"');
+  return quoted;
+}
+
+std::wstring command_line(const std::vector<std::string>& argv) {
+  std::wstring line;
+  for (const auto& arg : argv) {
+    if (!line.empty()) line.push_back(L' ');
+    line += quote_argument(to_wide(arg));
+  }
+  return line;
+}
+
 }  // namespace es

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages engine-supervisor needs to build and test;
-# with --bench, also what the benchmarks compare against.
+# with --bench, also what the benchmarks compare against; with --windows-gui,
+# what the Wine console-window test needs (a virtual X display, xwininfo and
+# Xlib for Python, to close a console window as its X button does).
 # Does nothing (and never touches the network) when every package is present.
 set -euo pipefail
 
@@ -19,9 +21,14 @@ packages=(
   clang libclang-rt-14-dev
 )
 # bench/run_all.sh compares against supervisord.
-if [ "${1:-}" = --bench ]; then
-  packages+=(supervisor)
-fi
+for arg in "$@"; do
+  case "$arg" in
+    --bench) packages+=(supervisor) ;;
+    # tests/windows/console_close_test.sh
+    --windows-gui) packages+=(xvfb x11-utils python3-xlib) ;;
+    *) echo "install-deps: unknown argument: $arg" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: once in a normal
 # build with warnings as errors, once under AddressSanitizer and
-# UndefinedBehaviorSanitizer; then each fuzzer for 60 s (clang, libFuzzer).
+# UndefinedBehaviorSanitizer; then each fuzzer for 60 s (clang, libFuzzer);
+# then the Windows cross build under Wine, its console window closed under a
+# virtual X display included.
 # This is the README's test command; .ci/run runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,3 +34,4 @@ echo "== Windows: mingw-w64 cross build, tests under Wine, installer =="
 bash scripts/build-windows.sh
 bash tests/windows/wine_test.sh build-windows/project
 bash tests/windows/installer_test.sh build-windows/project
+bash tests/windows/console_close_test.sh build-windows/project

@@ -7,8 +7,8 @@
 //  - POSIX: its own process group, PR_SET_PDEATHSIG(SIGKILL) so it dies with
 //    the supervisor, a clean signal mask, no leaked descriptors, stdin from
 //    /dev/null.
-//  - Windows: CREATE_NEW_PROCESS_GROUP, and a Job Object with
-//    KILL_ON_JOB_CLOSE.
+//  - Windows: a hidden console of its own (never the operator's window), and
+//    a Job Object with KILL_ON_JOB_CLOSE.
 //
 // Threading: everything runs on the EventLoop's thread; handlers are called
 // there. Neither Boost.Asio nor Boost.Process appears in this header.
@@ -64,7 +64,8 @@ class EngineProcess {
   virtual long pid() const = 0;
 
   // Asks the engine's process group to stop: `signal_name` (SIGINT, SIGTERM,
-  // …) on POSIX; CTRL_BREAK to its group on Windows, whatever the name.
+  // …) on POSIX. Windows: CTRL_C for SIGINT, else CTRL_BREAK, raised on the
+  // engine's own console. Never blocks.
   virtual void request_stop(std::string_view signal_name) = 0;
 
   // Kills the engine and everything in its group or job, at once.

@@ -22,6 +22,9 @@ watch::StopRequested to_request(StopSignal signal) {
       return {watch::StopCause::kConsoleClosed, false, "SIGHUP: the terminal was closed"};
     case StopSignal::kConsoleClose:
       return {watch::StopCause::kConsoleClosed, false, "the console was closed"};
+    case StopSignal::kViewerClosed:
+      return {watch::StopCause::kConsoleClosed, false,
+              "the console window was closed; the run is not in it and goes on"};
   }
   return {watch::StopCause::kStopRequested, false, "stop"};
 }
@@ -98,7 +101,8 @@ struct EngineWatch::Impl {
       return;
     }
     // The OS will end us soon after a console close: stop within its limit.
-    if (state.phase == watch::Phase::kRunning && request.cause == watch::StopCause::kConsoleClosed) {
+    // (Not after a viewer's window closed: this detached run outlives it.)
+    if (state.phase == watch::Phase::kRunning && signal == StopSignal::kConsoleClose) {
       if (const auto deadline = console_close_deadline()) {
         plan = watch::make_stop_plan(std::chrono::duration_cast<std::chrono::seconds>(*deadline));
         plan.front().wait = *deadline;

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "supervisor/platform/stop_signals.hpp"
+#include "supervisor/viewer_channel.hpp"
 
 namespace es {
 namespace asio = boost::asio;
@@ -16,6 +17,7 @@ struct EventLoop::Impl {
   asio::io_context io;
   std::map<int, std::unique_ptr<asio::steady_timer>> timers;
   std::shared_ptr<void> stop_signals;
+  std::shared_ptr<void> viewer_channel;
   // Keeps run() going while nothing is pending (between a timer and a read).
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
 };
@@ -26,6 +28,7 @@ EventLoop::~EventLoop() = default;
 asio::io_context& EventLoop::context() { return impl_->io; }
 
 void EventLoop::on_stop_signal(std::function<void(StopSignal)> handler) {
+  impl_->viewer_channel = watch_viewer_channel(impl_->io, handler);
   impl_->stop_signals = watch_stop_signals(impl_->io, std::move(handler));
 }
 

@@ -23,6 +23,8 @@ enum class StopSignal {
   kTerminate,     // SIGTERM, CTRL_BREAK
   kHangup,        // SIGHUP: the terminal closed
   kConsoleClose,  // CTRL_CLOSE, CTRL_LOGOFF, CTRL_SHUTDOWN
+  kViewerClosed,  // the viewer's channel closed: its window is gone, this
+                  // detached run is not, and has no time limit (viewer_channel.hpp)
 };
 
 // After a console close the OS ends this process within seconds (Windows:
@@ -43,7 +45,8 @@ class EventLoop {
   boost::asio::io_context& context();
 
   // Routes the stop signals of this OS to `handler` (on the loop thread)
-  // from now until the loop is destroyed. A signal handler never does the
+  // from now until the loop is destroyed, and in a detached run the
+  // requests from its viewer's channel too. A signal handler never does the
   // work itself; it only posts.
   void on_stop_signal(std::function<void(StopSignal)> handler);
 

@@ -347,7 +347,7 @@ class Session {
     auto pid = watch_->start(spec);
     if (!pid) return pid.error();
     summary_.engine.pid = *pid;
-    if (auto recorded = history_.append(engine_started_event(run_id_, *pid)); !recorded) {
+    if (auto recorded = history_.append(engine_started_event(run_id_, *pid, iso8601_utc(Clock::now()))); !recorded) {
       warn(recorded.error().message);
     }
     spdlog::info("engine started, pid {}; Ctrl+C or closing the terminal stops it gracefully",
@@ -529,6 +529,9 @@ class Session {
       warn(std::to_string(skipped) +
            " lines skipped on the console because it could not keep up; this log has every line");
     }
+    // A full disk under logging.dir: said on the console when it happened,
+    // and here, in the summary, with how many lines the logs lack.
+    for (const auto& failure : log_write_failures()) warn(failure);
     const auto written = record_end(code);
     release_console_close_wait();  // a console-close handler may be waiting on us
     spdlog::info("run {} {} ({}). Summary: {}  Log: {}  Backups: {}", run_id_, summary_.outcome,
@@ -551,6 +554,7 @@ class Session {
     record.ended_at = summary_.ended_at;
     record.exit_code = summary_.engine.exit_code;
     record.signal = summary_.engine.signal;
+    record.post_session_backup = summary_.db_health.post_session_backup;
     if (auto closed = history_.append(run_finished_event(record)); !closed) {
       warn("could not close the run in the history: " + closed.error().message);
     }

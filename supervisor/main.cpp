@@ -64,6 +64,8 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--accept-changed-db", run.accept_changed_db,
                     "Go on with a DB that changed since the last run (another writer, another "
                     "copy put in place) and record that it was accepted");
+  // Internal, hidden from --help: set by the viewer on the run it starts.
+  run_cmd->add_flag("--as-detached-run", run.as_detached_run, "")->group("");
 
   es::HistoryOptions history;
   auto* history_cmd = app.add_subcommand("history", "List this DB's runs, newest first");
@@ -99,6 +101,16 @@ int main(int argc, char** argv) {
     sub->add_option("--config", config_target.config_file, "Config file");
   }
 
+  // Internal, hidden from --help: the helper that raises CTRL_C or
+  // CTRL_BREAK on the engine's hidden console (Windows).
+  es::ConsoleCtrlOptions console_ctrl;
+  auto* console_ctrl_cmd = app.add_subcommand("console-ctrl", "");
+  console_ctrl_cmd->group("");
+  console_ctrl_cmd->add_option("pid", console_ctrl.pid)->required()->check(CLI::PositiveNumber);
+  console_ctrl_cmd->add_option("event", console_ctrl.event)
+      ->required()
+      ->check(CLI::IsMember({"ctrl_c", "ctrl_break"}));
+
   // UTF-8 everywhere inside: paths with non-ASCII characters must work.
   auto arguments = es::utf8_arguments(argc, argv);
   std::vector<char*> utf8_argv;
@@ -119,6 +131,7 @@ int main(int argc, char** argv) {
     return finish(es::ExitCode::kUsage);
   }
 
+  if (*console_ctrl_cmd) return es::run_console_ctrl_command(console_ctrl);
   if (*run_cmd) return finish(es::run_run_command(run));
   if (*history_cmd) return finish(es::run_history_command(history));
   if (*restore_cmd) {

@@ -59,6 +59,11 @@ void pause_if_wanted(const Config& config, const SessionEnd& end) {
   wait_for_enter(pause_summary(config, end));
 }
 
+void pause_if_wanted_after_viewer(const Config& config, ExitCode code) {
+  const std::string above = "see the run's last lines above";
+  pause_if_wanted(config, SessionEnd{code, above, above, ""});
+}
+
 void pause_if_wanted_before_config(ExitCode code) {
   if (!should_pause(PauseOnExit::kAuto, code != ExitCode::kSuccess, stream_is_terminal(0),
                     console_is_own())) {

@@ -25,6 +25,11 @@ std::string pause_summary(const Config& config, const SessionEnd& end);
 // Prints the summary and waits for Enter if should_pause() says so.
 void pause_if_wanted(const Config& config, const SessionEnd& end);
 
+// For a viewer, after its detached run ended with `code`: pauses as
+// pause_if_wanted would; the run's outcome and reason are its last lines,
+// just above in the window.
+void pause_if_wanted_after_viewer(const Config& config, ExitCode code);
+
 // For a failure before there is a config to read ui.pause_on_exit from (a
 // config error): pauses as the default, auto, would, so a desktop shortcut's
 // window does not close on the error unread.

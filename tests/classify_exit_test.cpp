@@ -40,4 +40,8 @@ TEST_CASE("classify: anything else is unclean, and a signal is never an exit cod
             .halt_reason == "stop_timeout_killed");
   CHECK(classify_exit(code(2), with(watch::StopCause::kConsoleClosed), clean).halt_reason ==
         "exit_code:2");
+  // A closed window that the engine did not stop for in time: still why the run ended.
+  const auto closed = classify_exit(killed(SIGKILL), with(watch::StopCause::kConsoleClosed, true), clean);
+  CHECK(closed.outcome == "unclean");
+  CHECK(closed.halt_reason == "console_closed");
 }

@@ -35,6 +35,9 @@ summary:
 logging:
   dir: logs
   level: info
+ui:
+  pause_on_exit: never
+  console: none
 )";
 
 // What a POSIX-style absolute path means on this platform (Z:\srv\... under Wine).
@@ -74,6 +77,15 @@ TEST_CASE("config: the documented keys are accepted and paths resolve against th
   CHECK(config->engine.stop_grace_seconds == 12);
   CHECK(config->engine.clean_exit_codes == std::vector<int>{0, 3});
   CHECK(config->summary_dir == native("/srv/neo/logs"));
+  CHECK(config->pause_on_exit == PauseOnExit::kNever);
+  CHECK(config->console_mode == ConsoleMode::kNone);
+}
+
+TEST_CASE("config: ui.console is auto, viewer or none, and nothing else") {
+  CHECK(parse_config("database: {path: a.db}\n", "/x/c.yaml")->console_mode == ConsoleMode::kAuto);
+  CHECK(parse_config("database: {path: a.db}\nui: {console: viewer}\n", "/x/c.yaml")->console_mode ==
+        ConsoleMode::kViewer);
+  check_error("database: {path: a.db}\nui:\n  console: hidden\n", "line 3, key 'ui.console'");
 }
 
 TEST_CASE("config: defaults fill what is left out, and only that") {
@@ -90,6 +102,7 @@ TEST_CASE("config: defaults fill what is left out, and only that") {
   CHECK(config->engine.stop_grace_seconds == 30);
   CHECK(config->engine.clean_exit_codes == std::vector<int>{0});
   CHECK(config->summary_dir == native("/x/logs"));
+  CHECK(config->console_mode == ConsoleMode::kAuto);
 }
 
 TEST_CASE("config: a program given with a folder resolves against the config's folder") {

@@ -275,7 +275,7 @@ TEST_CASE("continuity check: a change refuses with 65, says what differs and whe
   CHECK(message.find("recorded: at the end of run r1, 2026-01-01T01:00:00Z") != std::string::npos);
   CHECK(message.find("size ") != std::string::npos);
   CHECK(message.find("content (xxh3_128)") != std::string::npos);
-  CHECK(message.find("engine-supervisor run --config /x/es.yaml --accept-changed-db") !=
+  CHECK(message.find(" run --config /x/es.yaml --accept-changed-db") !=
         std::string::npos);
   CHECK(message.find("no backup of this DB in") != std::string::npos);
   CHECK(message.find("on_change_between_sessions: warn") != std::string::npos);

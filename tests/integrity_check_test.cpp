@@ -44,6 +44,26 @@ TEST_CASE("integrity_check: a step error keeps the rows read before it") {
   CHECK(report.first_failure() != "ok");
 }
 
+TEST_CASE("integrity_check: a page fault's first failure is the fault, not SQLite's `*** in database main ***` header") {
+  test::TempDir dir;
+  test::make_db(dir / "live.db", 2000);
+  const int page = test::page_size_of(dir / "live.db");
+  test::overwrite(dir / "live.db", static_cast<std::uintmax_t>(page) * 2, page);  // page 3
+  const auto report = run_integrity_check(dir / "live.db", CheckMode::kFull);
+  REQUIRE(report.verdict == CheckVerdict::kMalformed);
+  // What SQLite gives: one row of many lines, the header first.
+  REQUIRE_FALSE(report.rows.empty());
+  CHECK(report.rows.front().rfind("*** in database main ***\n", 0) == 0);
+  CHECK(report.first_failure() == "Page 3: btreeInitPage() returns error code 11");
+  const auto lines = report.failure_lines();
+  REQUIRE(lines.size() > 1);
+  CHECK(lines.front() == report.first_failure());
+  for (const auto& line : lines) {
+    CHECK(line.find('\n') == std::string::npos);
+    CHECK(line.find("***") == std::string::npos);
+  }
+}
+
 TEST_CASE("integrity_check: the progress callback can abort a check") {
   test::TempDir dir;
   test::make_db(dir / "live.db", 20000);

@@ -86,6 +86,26 @@ TEST_CASE("gate: fails closed on each damaged DB with the exact message, and lea
   }
 }
 
+TEST_CASE("gate: a page fault is reported by its first real error line, in db_health and in the printed failure") {
+  test::TempDir dir;
+  const auto db = dir / "live.db";
+  test::make_db(db, 2000);
+  const int page = test::page_size_of(db);
+  test::overwrite(db, static_cast<std::uintmax_t>(page) * 2, page);  // page 3
+  const std::string fault = "Page 3: btreeInitPage() returns error code 11";
+
+  const auto gate = run_integrity_gate({db, dir.path(), CheckMode::kFull, false, "--db x"});
+  REQUIRE_FALSE(gate.passed());
+  CHECK(gate.summary_line() == fault);  // db_health.integrity_check
+
+  const auto printed = test::run_command({test::supervisor_binary(), "check", "--db", db.string()});
+  CHECK(printed.exit_code == 65);
+  CHECK(printed.err.find("cause: database disk image is malformed: " + fault + "\n") !=
+        std::string::npos);
+  CHECK(printed.err.find("integrity_check says:\n    " + fault + "\n") != std::string::npos);
+  CHECK(printed.err.find("*** in database") == std::string::npos);
+}
+
 TEST_CASE("gate: an empty or schema-less DB passes only when no backups of it exist") {
   test::TempDir dir;
   const auto db = dir / "live.db";
@@ -140,9 +160,4 @@ TEST_CASE("gate: `check --json` gives db_path, result, messages, mode and second
   CHECK(failed["result"] == "not_a_database");
   CHECK(failed["mode"] == "full");
   CHECK(failed["messages"][0] == std::string(kGateFailureHeadline));
-}
-
-TEST_CASE("gate: shell_quote leaves plain paths alone and quotes the rest") {
-  CHECK(shell_quote("/srv/neo/live.db") == "/srv/neo/live.db");
-  CHECK(shell_quote("/srv/my db/it's.db") == "'/srv/my db/it'\\''s.db'");
 }

@@ -1,6 +1,10 @@
 #include "common/restore.hpp"
 
+#include <poll.h>
+#include <pty.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <doctest/doctest.h>
@@ -12,6 +16,8 @@
 #include "common/backup_store.hpp"
 #include "common/integrity_check.hpp"
 #include "common/session_lock.hpp"
+#include "common/shell_command.hpp"
+#include "support/run_fixture.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_db.hpp"
 
@@ -202,21 +208,116 @@ TEST_CASE("restore: killed with SIGKILL at random moments, no file is lost") {
   }
 }
 
-TEST_CASE("restore: the command printed by the failed gate works when pasted") {
+namespace {
+
+// `/bin/sh -c command` in a terminal of its own, from `/` and with a PATH of
+// system folders only, as an operator's fresh shell would run a pasted line.
+// Answers `answer` when asked to proceed; returns the exit code and the screen.
+std::pair<int, std::string> run_in_terminal(const std::string& command, const std::string& answer) {
+  int terminal = -1;
+  const pid_t pid = forkpty(&terminal, nullptr, nullptr, nullptr);
+  if (pid == 0) {
+    if (chdir("/") != 0) _exit(126);
+    setenv("PATH", "/usr/bin:/bin", 1);
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  REQUIRE(pid > 0);
+  std::string screen;
+  bool answered = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!answered && screen.find("[y/N]") != std::string::npos) {
+      REQUIRE(write(terminal, answer.data(), answer.size()) == static_cast<ssize_t>(answer.size()));
+      answered = true;
+    }
+    pollfd ready{terminal, POLLIN, 0};
+    if (poll(&ready, 1, 100) <= 0) continue;
+    char buffer[4096];
+    const auto got = read(terminal, buffer, sizeof buffer);
+    if (got <= 0) break;  // the shell and all it ran have closed the terminal
+    screen.append(buffer, static_cast<std::size_t>(got));
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  close(terminal);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, screen};
+}
+
+}  // namespace
+
+TEST_CASE("restore: the command the failed gate prints works pasted as it is into sh, with the binary off PATH") {
   RestoreFixture f;
   fs::remove(f.db.string() + "-wal");
   fs::remove(f.db.string() + "-shm");
   test::overwrite(f.db, 0, 16, 'Z');
-  const auto gate = test::run_command({test::supervisor_binary(), "check", "--db", f.db.string()});
+  // A copy of the binary in a folder no PATH holds, whose name needs quoting,
+  // run by a relative argv[0] from that folder.
+  const auto tools = f.dir / "tools of O'Brien $HOME";
+  fs::create_directory(tools);
+  fs::copy_file(test::supervisor_binary(), tools / "engine-supervisor");
+  fs::permissions(tools / "engine-supervisor", fs::perms::owner_all, fs::perm_options::add);
+  const auto gate = test::run_command({"./engine-supervisor", "check", "--db", f.db.string()}, tools);
   REQUIRE(gate.exit_code == 65);
-  const auto at = gate.err.find("engine-supervisor restore ");
+  const std::string label = "to restore it: ";
+  const auto at = gate.err.find(label);
   REQUIRE(at != std::string::npos);
-  std::string command = gate.err.substr(at, gate.err.find('\n', at) - at);
-  command.replace(0, std::string("engine-supervisor").size(), test::supervisor_binary());
-  const auto pasted = test::run_command({"/bin/sh", "-c", command + " --yes"});
-  CHECK(pasted.exit_code == 0);
+  const auto command = gate.err.substr(at + label.size(), gate.err.find('\n', at) - at - label.size());
+  CHECK(command.rfind(quote_argument((tools / "engine-supervisor").string(), ShellStyle::kPosix) +
+                          " restore ",
+                      0) == 0);
+
+  const auto [exit_code, screen] = run_in_terminal(command, "y\n");
+  CAPTURE(command);
+  CAPTURE(screen);
+  CHECK(exit_code == 0);
+  CHECK(screen.find("integrity_check ok") != std::string::npos);
   CHECK(run_integrity_check(f.db, CheckMode::kFull).ok());
   CHECK(test::count_rows(f.db) == 300);
+}
+
+TEST_CASE("restore: the plan names the runs since the backup, with their outcomes, from the real history") {
+  test::RunFixture f;
+  const auto restore_plan = [&](const fs::path& backup) {
+    const auto dry = test::run_command({test::supervisor_binary(), "restore", backup.string(),
+                                        "--dry-run", "--config", f.config().string()},
+                                       f.dir.path());
+    CHECK(dry.exit_code == 0);
+    return dry.err;
+  };
+  f.configure({"--seconds", "0.2"});
+  REQUIRE(test::run_command({test::supervisor_binary(), "backup", "--config", f.config().string()},
+                            f.dir.path())
+              .exit_code == 0);
+  const auto manual = f.backups("manual");
+  REQUIRE(manual.size() == 1);
+  // Stamps have one-second resolution: the runs start in a later second.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  REQUIRE(f.run().exit_code == 0);
+  const auto r1 = f.latest_summary()["run_id"].get<std::string>();
+  f.configure({"--crash-after-ms", "200"});
+  REQUIRE(f.run().exit_code == 1);
+  const auto r2 = f.latest_summary()["run_id"].get<std::string>();
+  const auto post = f.backups("post");
+  REQUIRE(post.size() == 1);
+
+  const auto before_both = restore_plan(manual[0]);
+  const auto taken = parse_backup_name(manual[0].filename().string(), "live.db")->stamp;
+  CHECK(before_both.find("what the backup lacks: taken " + iso8601_utc(taken) +
+                         "; runs since then: " + r1 + " clean, " + r2 +
+                         " unclean; their writes are not in it.\n") != std::string::npos);
+  // R1's post-session backup holds all R1 wrote, and lacks R2's writes.
+  const auto after_r1 = restore_plan(post[0]);
+  CHECK(after_r1.find("; runs since then: " + r2 + " unclean; its writes are not in it.\n") !=
+        std::string::npos);
+  CHECK(after_r1.find(r1) == std::string::npos);
+  // Each run's pre-session backup lacks that run.
+  for (const auto& pre : f.backups("bak")) {
+    CAPTURE(pre);
+    const auto plan = restore_plan(pre);
+    CHECK(plan.find("runs since then: ") != std::string::npos);
+    CHECK(plan.find(r2 + " unclean") != std::string::npos);
+  }
 }
 
 TEST_CASE("snapshot: a consistent read-only copy while the engine writes") {

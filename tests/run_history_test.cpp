@@ -11,7 +11,7 @@ TEST_CASE("history: runs fold from events, and a run without a finish is running
   test::TempDir dir;
   const RunHistory history(dir / "live.db.supervisor-history.jsonl");
   REQUIRE(history.append(run_started_event("r1", "2026-01-01T00:00:00Z", {{"summary_path", "s1"}})));
-  REQUIRE(history.append(engine_started_event("r1", 42)));
+  REQUIRE(history.append(engine_started_event("r1", 42, "2026-01-01T00:00:01Z")));
   RunRecord done;
   done.run_id = "r1";
   done.outcome = "clean";
@@ -25,6 +25,7 @@ TEST_CASE("history: runs fold from events, and a run without a finish is running
   REQUIRE(loaded.runs.size() == 2);
   CHECK(loaded.runs[0].outcome == "clean");
   CHECK(loaded.runs[0].engine_pid == 42);
+  CHECK(loaded.runs[0].engine_started_at == "2026-01-01T00:00:01Z");
   CHECK(loaded.runs[0].exit_code == 0);
   CHECK(loaded.runs[0].summary_path == "s1");
   CHECK(loaded.runs[1].running());

@@ -43,6 +43,9 @@ struct RunOptions {
   std::string version;
   bool accept_data_loss = false;
   bool accept_changed_db = false;  // --accept-changed-db
+  // Hidden, internal: this process is the detached run a viewer started;
+  // its stdin is the viewer's channel (supervisor/viewer.hpp).
+  bool as_detached_run = false;
 };
 ExitCode run_run_command(const RunOptions& options);
 
@@ -67,6 +70,16 @@ struct SnapshotOptions {
   std::string destination;
 };
 ExitCode run_snapshot_command(const SnapshotOptions& options);
+
+// Hidden, internal: `console-ctrl PID ctrl_c|ctrl_break`, the short-lived
+// helper that raises a console stop on the engine's own hidden console
+// (Windows; see supervisor/platform/console_ctrl.hpp). Returns its own
+// process exit code: 0, or the Win32 error that stopped it.
+struct ConsoleCtrlOptions {
+  long pid = 0;
+  std::string event;  // ctrl_c | ctrl_break
+};
+int run_console_ctrl_command(const ConsoleCtrlOptions& options);
 
 ExitCode run_config_check_command(const TargetOptions& target);
 ExitCode run_config_show_command(const TargetOptions& target);

@@ -3,9 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include "common/console.hpp"
-#include "common/integrity_gate.hpp"
 #include "common/logging.hpp"
 #include "common/os_info.hpp"
+#include "common/shell_command.hpp"
 #include "common/utf8_path.hpp"
 
 namespace es {

@@ -5,6 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <array>
+#include <vector>
+
 #include "common/console.hpp"
 #include "common/json_text.hpp"
 #include "common/os_info.hpp"
@@ -25,6 +29,16 @@ bool supervisor_gone(const RunRecord& run) {
          !process_exists(pid->get<long>());
 }
 
+// The outcome as the table shows it. A run whose window (or terminal) was
+// closed goes on without it: it is stopping the engine, and will run its
+// post-session steps and write its summary. Say so, not a bare "running"
+// that reads like a run nobody stopped, nor "lost".
+std::string shown_outcome(const RunRecord& run, bool lost) {
+  if (lost) return "lost";
+  if (run.running() && run.halt_reason == "console_closed") return "running (window closed)";
+  return run.outcome;
+}
+
 }  // namespace
 
 ExitCode run_history_command(const HistoryOptions& options) {
@@ -35,7 +49,9 @@ ExitCode run_history_command(const HistoryOptions& options) {
   for (const auto& warning : loaded.warnings) spdlog::warn("{}", warning);
 
   nlohmann::json rows = nlohmann::json::array();
-  std::string table;
+  std::vector<std::array<std::string, 6>> table{
+      {"run_id", "started_at", "ended_at", "outcome", "halt_reason", "exit"}};
+  std::size_t outcome_width = 8;
   int shown = 0;
   for (auto run = loaded.runs.rbegin(); run != loaded.runs.rend() && shown < options.limit;
        ++run, ++shown) {
@@ -52,18 +68,21 @@ ExitCode run_history_command(const HistoryOptions& options) {
                     {"halt_reason", halt_reason},
                     {"exit_code", run->exit_code ? nlohmann::json(*run->exit_code) : nullptr},
                     {"signal", run->signal ? nlohmann::json(*run->signal) : nullptr}});
-    table += fmt::format("{:<26} {:<20} {:<20} {:<8} {:<22} {}\n", run->run_id, run->started_at,
-                         run->ended_at.value_or("-"), outcome, halt_reason, code);
+    table.push_back({run->run_id, run->started_at, run->ended_at.value_or("-"),
+                     shown_outcome(*run, lost), halt_reason, code});
+    outcome_width = std::max(outcome_width, table.back()[3].size());
+  }
+  std::string text;
+  for (const auto& row : table) {
+    text += fmt::format("{:<26} {:<20} {:<20} {:<{}} {:<22} {}\n", row[0], row[1], row[2], row[3],
+                        outcome_width, row[4], row[5]);
   }
   if (options.json) {
     console_write(ConsoleStream::kOut, json_text(rows, 2) + "\n");
   } else if (rows.empty()) {
     console_write(ConsoleStream::kOut, "no runs recorded in " + history.file().string() + "\n");
   } else {
-    console_write(ConsoleStream::kOut,
-                  fmt::format("{:<26} {:<20} {:<20} {:<8} {:<22} {}\n", "run_id", "started_at",
-                              "ended_at", "outcome", "halt_reason", "exit") +
-                      table);
+    console_write(ConsoleStream::kOut, text);
   }
   return ExitCode::kSuccess;
 }

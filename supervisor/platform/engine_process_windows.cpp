@@ -1,11 +1,15 @@
 // The engine as a Windows child process.
-//  - CREATE_NEW_PROCESS_GROUP (set on the launch flags ourselves: Boost
-//    1.81's create_new_process_group sets the wrong field, TECH-NOTES), so a
-//    CTRL_BREAK can be aimed at the engine's group alone.
+//  - CREATE_NO_WINDOW: a hidden console of its own, never the operator's.
+//    The console window's close event (CTRL_CLOSE) goes to every process on
+//    that console and Windows ends each about 5 s later; a Python engine
+//    cannot even catch it. On its own console the engine never gets it, and
+//    its stop comes from us: CTRL_C or CTRL_BREAK raised on its console by
+//    the `console-ctrl` helper (platform/console_ctrl.hpp). No
+//    CREATE_NEW_PROCESS_GROUP: that would disable CTRL_C in the engine.
 //  - A Job Object with KILL_ON_JOB_CLOSE, assigned while the process is
 //    still suspended: the engine, and everything it starts, dies with the
 //    supervisor, and a kill of the job reaches grandchildren.
-//  - Only the pipe ends and NUL are inherited (PROC_THREAD_ATTRIBUTE_HANDLE_LIST).
+//  - Only the pipe ends and NUL are inherited (ChildStartup).
 
 #include <boost/asio/windows/object_handle.hpp>
 #include <boost/asio/windows/stream_handle.hpp>
@@ -13,48 +17,19 @@
 #include <array>
 #include <atomic>
 
+#include <spdlog/spdlog.h>
+
+#include "common/os_info.hpp"
 #include "common/win32_text.hpp"
 #include "supervisor/engine_process.hpp"
+#include "supervisor/platform/child_startup_windows.hpp"
+#include "supervisor/platform/console_ctrl.hpp"
 #include "supervisor/platform/output_drain.hpp"
 
 namespace es {
 namespace asio = boost::asio;
 
 namespace {
-
-// Quotes one argument the way CommandLineToArgvW and the C runtime read it.
-std::wstring quote_argument(const std::wstring& arg) {
-  if (!arg.empty() && arg.find_first_of(L" \t\n\v\"") == std::wstring::npos) return arg;
-  std::wstring quoted = L"\"";
-  for (auto it = arg.begin();; ++it) {
-    std::size_t backslashes = 0;
-    while (it != arg.end() && *it == L'\\') {
-      ++it;
-      ++backslashes;
-    }
-    if (it == arg.end()) {
-      quoted.append(backslashes * 2, L'\\');
-      break;
-    }
-    if (*it == L'"') {
-      quoted.append(backslashes * 2 + 1, L'\\');
-    } else {
-      quoted.append(backslashes, L'\\');
-    }
-    quoted.push_back(*it);
-  }
-  quoted.push_back(L'"');
-  return quoted;
-}
-
-std::wstring command_line(const std::vector<std::string>& argv) {
-  std::wstring line;
-  for (const auto& arg : argv) {
-    if (!line.empty()) line.push_back(L' ');
-    line += quote_argument(to_wide(arg));
-  }
-  return line;
-}
 
 // The supervisor's environment plus the extra variables, as a sorted-enough
 // UTF-16 block (Windows does not require sorting for CreateProcessW).
@@ -131,34 +106,21 @@ class WindowsEngineProcess final : public EngineProcess {
                    "cannot create the engine's Job Object: " + win32_error_text(GetLastError())};
     }
 
-    HANDLE inherited[] = {null_in.get(), out->write.get(), err->write.get()};
-    SIZE_T attribute_size = 0;
-    InitializeProcThreadAttributeList(nullptr, 1, 0, &attribute_size);
-    std::vector<char> attribute_storage(attribute_size);
-    auto* attributes = reinterpret_cast<LPPROC_THREAD_ATTRIBUTE_LIST>(attribute_storage.data());
-    InitializeProcThreadAttributeList(attributes, 1, 0, &attribute_size);
-    UpdateProcThreadAttribute(attributes, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, inherited,
-                              sizeof inherited, nullptr, nullptr);
-
-    STARTUPINFOEXW startup{};
-    startup.StartupInfo.cb = sizeof startup;
-    startup.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
-    startup.StartupInfo.hStdInput = null_in.get();
-    startup.StartupInfo.hStdOutput = out->write.get();
-    startup.StartupInfo.hStdError = err->write.get();
-    startup.lpAttributeList = attributes;
+    ChildStartup startup(null_in.get(), out->write.get(), err->write.get());
 
     auto line = command_line(spec.argv);
     auto environment = environment_block(spec.extra_env);
+    // The engine inherits whether CTRL_C is ignored (a parent that started
+    // us in a new process group set that): it must hear the CTRL_C we raise.
+    SetConsoleCtrlHandler(nullptr, FALSE);
     const auto folder = spec.working_dir.wstring();
     PROCESS_INFORMATION info{};
     const BOOL created = CreateProcessW(
         nullptr, line.data(), nullptr, nullptr, TRUE,
-        CREATE_SUSPENDED | CREATE_NEW_PROCESS_GROUP | CREATE_UNICODE_ENVIRONMENT |
+        CREATE_SUSPENDED | CREATE_NO_WINDOW | CREATE_UNICODE_ENVIRONMENT |
             EXTENDED_STARTUPINFO_PRESENT,
-        environment.data(), folder.c_str(), &startup.StartupInfo, &info);
+        environment.data(), folder.c_str(), startup.get(), &info);
     const DWORD create_error = GetLastError();
-    DeleteProcThreadAttributeList(attributes);
     if (!created) {
       return Error{ExitCode::kEngineNotStarted, "engine could not be started: cannot execute " +
                                                     spec.argv[0] + " (in " +
@@ -192,10 +154,13 @@ class WindowsEngineProcess final : public EngineProcess {
 
   long pid() const override { return pid_; }
 
-  void request_stop(std::string_view) override {
-    // Windows has one graceful stop for a console process group: CTRL_BREAK
-    // (Python sees it as signal.SIGBREAK), whatever engine.stop_signal says.
-    if (!exited_) GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, static_cast<DWORD>(pid_));
+  void request_stop(std::string_view signal_name) override {
+    // SIGINT is CTRL_C (Python: KeyboardInterrupt, or its SIGINT handler);
+    // any other stop_signal is CTRL_BREAK (Python: signal.SIGBREAK).
+    if (exited_) return;
+    const bool ctrl_c = signal_name == "SIGINT";
+    start_console_ctrl(ctrl_c ? ConsoleCtrl::kCtrlC : ConsoleCtrl::kCtrlBreak,
+                       ctrl_c ? "CTRL_C" : "CTRL_BREAK");
   }
 
   void kill_tree() override {
@@ -211,6 +176,38 @@ class WindowsEngineProcess final : public EngineProcess {
   // The exit code a killed engine reports; it is never in clean_exit_codes
   // unless an operator puts it there.
   static constexpr UINT kKilledExitCode = 0xC000013A;  // STATUS_CONTROL_C_EXIT
+
+  // Starts `engine-supervisor console-ctrl PID EVENT` (no console, nothing
+  // inherited) and reports, when it ends, if it could not deliver the event;
+  // the stop plan's grace timer runs meanwhile either way.
+  void start_console_ctrl(ConsoleCtrl event, const char* event_name) {
+    std::wstring line = quote_argument(executable_path().wstring()) + L" console-ctrl " +
+                        std::to_wstring(pid_) +
+                        (event == ConsoleCtrl::kCtrlC ? L" ctrl_c" : L" ctrl_break");
+    STARTUPINFOW startup{};
+    startup.cb = sizeof startup;
+    PROCESS_INFORMATION info{};
+    if (!CreateProcessW(nullptr, line.data(), nullptr, nullptr, FALSE,
+                        DETACHED_PROCESS | CREATE_UNICODE_ENVIRONMENT, nullptr, nullptr, &startup,
+                        &info)) {
+      spdlog::error("could not send {} to the engine (pid {}): starting the console-ctrl helper "
+                    "failed: {}",
+                    event_name, pid_, win32_error_text(GetLastError()));
+      return;
+    }
+    CloseHandle(info.hThread);
+    auto helper = std::make_shared<asio::windows::object_handle>(process_.get_executor(),
+                                                                 info.hProcess);
+    helper->async_wait([helper, event_name, pid = pid_](const boost::system::error_code& error) {
+      if (error) return;
+      DWORD code = 0;
+      GetExitCodeProcess(helper->native_handle(), &code);
+      if (code != 0) {
+        spdlog::error("could not send {} to the engine (pid {}) on its console: {}", event_name,
+                      pid, win32_error_text(code));
+      }
+    });
+  }
 
   void on_process_exit() {
     DWORD code = 0;

@@ -34,7 +34,7 @@ const std::vector<Section>& known_sections() {
        {"command", "working_dir", "env", "stop_signal", "stop_grace_seconds", "clean_exit_codes"}},
       {"summary", {"dir"}},
       {"logging", {"dir", "level"}},
-      {"ui", {"pause_on_exit"}},
+      {"ui", {"pause_on_exit", "console"}},
   };
   return kSections;
 }
@@ -86,6 +86,8 @@ const std::vector<ScalarKey>& scalar_keys() {
       {"logging", "level", Kind::kText, "info", [](const Config& c) { return c.logging_level; }},
       {"ui", "pause_on_exit", Kind::kText, "auto",
        [](const Config& c) { return std::string(to_string(c.pause_on_exit)); }},
+      {"ui", "console", Kind::kText, "auto",
+       [](const Config& c) { return std::string(to_string(c.console_mode)); }},
   };
   return kKeys;
 }

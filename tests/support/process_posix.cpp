@@ -122,6 +122,8 @@ std::optional<CommandResult> ChildProcess::wait_for(double seconds) {
   return result_;
 }
 
+std::string ChildProcess::out_so_far() const { return read_file(out_file_); }
+
 std::string ChildProcess::err_so_far() const { return read_file(err_file_); }
 
 CommandResult ChildProcess::wait() { return *wait_for(1e9); }

@@ -32,6 +32,10 @@ nlohmann::json RunFixture::latest_summary() const {
   return nlohmann::json::parse(read_file(dir / "logs" / "latest.json"));
 }
 
+std::string RunFixture::session_log() const {
+  return read_file(latest_summary()["supervisor"]["log_file"].get<std::string>());
+}
+
 std::vector<fs::path> RunFixture::backups(const std::string& kind) const {
   std::vector<fs::path> found;
   for (const auto& entry : fs::directory_iterator(dir / "backups")) {

@@ -29,6 +29,7 @@ struct RunFixture {
   CommandResult run() const;  // a whole run, to completion
 
   nlohmann::json latest_summary() const;
+  std::string session_log() const;  // the latest summary's log_file
   std::vector<std::filesystem::path> backups(const std::string& kind) const;
   long engine_pid() const;  // from the marker file the engine writes first
 };

@@ -79,7 +79,8 @@ class ChildProcess {
   // Waits up to `seconds`; nullopt if it is still running then.
   std::optional<CommandResult> wait_for(double seconds);
   CommandResult wait();
-  // What it has written to stderr so far.
+  // What it has written to stdout and stderr so far.
+  std::string out_so_far() const;
   std::string err_so_far() const;
 
  private:

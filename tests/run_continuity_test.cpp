@@ -81,9 +81,11 @@ TEST_CASE("run: a DB written by another program between sessions exits 65 change
   CHECK(result.err.find("size ") != std::string::npos);
   CHECK(result.err.find("content (xxh3_128)") != std::string::npos);
   CHECK(result.err.find("recorded: at the end of run ") != std::string::npos);
-  CHECK(result.err.find("run --config " + f.config().string() + " --accept-changed-db") !=
+  // Both ways on, as commands that paste as they are.
+  CHECK(result.err.find(test::supervisor_binary() + " run --config " + f.config().string() +
+                        " --accept-changed-db") != std::string::npos);
+  CHECK(result.err.find("to restore it: " + test::supervisor_binary() + " restore ") !=
         std::string::npos);
-  CHECK(result.err.find("to restore it: engine-supervisor restore ") != std::string::npos);
   CHECK_FALSE(fs::exists(f.marker()));
   CHECK(f.backups("bak").size() == backups_before);  // the gate and its backup never ran
   const auto summary = f.latest_summary();

@@ -22,9 +22,6 @@ namespace es {
 
 enum class CheckMode { kFull, kQuick };
 enum class PauseOnExit { kAuto, kAlways, kNever };
-// What a start does when the DB is not as the last run left it
-// (database.on_change_between_sessions).
-enum class ChangePolicy { kRefuse, kWarn };
 // ui.console: where `run` lives when started from a console window.
 //  kAuto: a viewer only where a closed window would end the run (Windows,
 //         a console window whose output is not redirected);
@@ -32,10 +29,14 @@ enum class ChangePolicy { kRefuse, kWarn };
 //  kNone: the run lives in the console it was started from.
 enum class ConsoleMode { kAuto, kViewer, kNone };
 
+// What a start does when the DB is not as the last run left it
+// (database.on_change_between_sessions).
+enum class ChangePolicy { kRefuse, kWarn };
+
 std::string_view to_string(CheckMode mode);
 std::string_view to_string(PauseOnExit pause);
-std::string_view to_string(ChangePolicy policy);
 std::string_view to_string(ConsoleMode mode);
+std::string_view to_string(ChangePolicy policy);
 
 struct DatabaseConfig {
   std::filesystem::path path;         // absolute

@@ -11,10 +11,8 @@ namespace {
 
 constexpr std::size_t kRowsShown = 10;
 
-// The restore of `backup` over the DB `target_argument` names, to paste as
-// it is.
-std::string restore_command(const std::filesystem::path& backup,
-                            const std::string& target_argument) {
+// The restore of `backup` over the request's DB, to paste as it is.
+std::string restore_command(const std::string& target_argument, const std::filesystem::path& backup) {
   return supervisor_command("restore " + shell_quote(backup.string()) + " " + target_argument);
 }
 
@@ -90,7 +88,7 @@ std::string restore_advice(const BackupStore& store, const std::string& target_a
   if (const auto good = store.newest_verified(CheckMode::kFull)) {
     out << "  newest good backup: " << good->file.path.string() << " (taken "
         << iso8601_utc(good->file.name.stamp) << ")\n";
-    out << "  to restore it: " << restore_command(good->file.path, target_argument) << "\n";
+    out << "  to restore it: " << restore_command(target_argument, good->file.path) << "\n";
   } else {
     out << "  no backup of this DB in " << store.backup_dir().string()
         << " verifies; there is nothing to restore from.\n";
@@ -110,8 +108,7 @@ Error wal_lost_failure(const GateRequest& request, const WalEvidence& evidence) 
   if (const auto good = newest_verified_until(store, last_seen)) {
     out << "  newest backup that may hold them: " << good->file.path.string() << " (taken "
         << iso8601_utc(good->file.name.stamp) << ", before they were last seen)\n";
-    out << "  either restore it: "
-        << restore_command(good->file.path, request.restore_target_argument) << "\n";
+    out << "  either restore it: " << restore_command(request.restore_target_argument, good->file.path) << "\n";
   } else {
     out << "  no backup in " << request.backup_dir.string()
         << " taken before they were last seen verifies; none holds them.\n";

@@ -61,11 +61,11 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--accept-data-loss", run.accept_data_loss,
                     "Go on although committed transactions are gone from the DB's -wal; the loss "
                     "is recorded and its evidence moved aside");
+  // Internal, hidden from --help: set by the viewer on the run it starts.
+  run_cmd->add_flag("--as-detached-run", run.as_detached_run, "")->group("");
   run_cmd->add_flag("--accept-changed-db", run.accept_changed_db,
                     "Go on with a DB that changed since the last run (another writer, another "
                     "copy put in place) and record that it was accepted");
-  // Internal, hidden from --help: set by the viewer on the run it starts.
-  run_cmd->add_flag("--as-detached-run", run.as_detached_run, "")->group("");
 
   es::HistoryOptions history;
   auto* history_cmd = app.add_subcommand("history", "List this DB's runs, newest first");

@@ -74,7 +74,7 @@ struct HistoryFixture {
   // A run that starts the engine and ends; `at_rest` records the DB then.
   void run(const std::string& id, bool at_rest = true, const std::string& halt = "engine_exit") {
     append(run_started_event(id, "2026-01-01T00:00:00Z", {}));
-    append(engine_started_event(id, 42, "2026-01-01T00:00:01Z"));
+    append(engine_started_event(id, 42, "2026-01-01T00:00:00Z"));
     if (at_rest) append(db_at_rest_event(record_of(db), "run_end", "2026-01-01T01:00:00Z", id));
     RunRecord finished;
     finished.run_id = id;

@@ -112,6 +112,7 @@ TEST_CASE("run: --accept-changed-db goes on with a changed DB, and the history a
     const auto accepted = run_with(f, {"--accept-changed-db"});
     CHECK(accepted.exit_code == 0);
     CHECK(fs::exists(f.marker()));
+    CHECK(accepted.err.find("accepted with --accept-changed-db") != std::string::npos);
     const auto health = f.latest_summary()["db_health"];
     CHECK(health["continuity"] == "changed_accepted");
     CHECK(health["continuity_details"]["accept_changed_db"] == true);

@@ -42,10 +42,10 @@ struct RunOptions {
   TargetOptions target;
   std::string version;
   bool accept_data_loss = false;
-  bool accept_changed_db = false;  // --accept-changed-db
   // Hidden, internal: this process is the detached run a viewer started;
   // its stdin is the viewer's channel (supervisor/viewer.hpp).
   bool as_detached_run = false;
+  bool accept_changed_db = false;  // --accept-changed-db
 };
 ExitCode run_run_command(const RunOptions& options);
 

@@ -256,7 +256,8 @@ std::string ways_out(const ContinuityRequest& request) {
   std::string out =
       "  If the change is wanted (a migration you ran, the right copy put in place), accept it "
       "and start; the acceptance is recorded:\n";
-  out += "    " + supervisor_command("run " + request.target_argument + " " + std::string(kAcceptFlag)) +
+  out += "    " +
+         supervisor_command("run " + request.target_argument + " " + std::string(kAcceptFlag)) +
          "\n";
   out += "  If not, put back the DB as it was:\n";
   // The gate's lines, one level deeper.

@@ -90,7 +90,8 @@ struct ContinuityRequest {
   std::filesystem::path backup_dir;
   ChangePolicy policy = ChangePolicy::kRefuse;  // database.on_change_between_sessions
   bool accept_changed_db = false;               // run --accept-changed-db
-  // How a pasted command names this DB: "--config /x/y.yaml".
+  // How a pasted command names this DB: "--config /x/y.yaml", quoted with
+  // shell_quote (shell_command.hpp).
   std::string target_argument;
   // Side files this run moved aside before the comparison, by suffix: the
   // -wal and -shm under --accept-data-loss. Their going is explained.

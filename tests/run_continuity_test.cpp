@@ -81,9 +81,11 @@ TEST_CASE("run: a DB written by another program between sessions exits 65 change
   CHECK(result.err.find("size ") != std::string::npos);
   CHECK(result.err.find("content (xxh3_128)") != std::string::npos);
   CHECK(result.err.find("recorded: at the end of run ") != std::string::npos);
-  CHECK(result.err.find("run --config " + f.config().string() + " --accept-changed-db") !=
+  // Both ways on, as commands that paste as they are.
+  CHECK(result.err.find(test::supervisor_binary() + " run --config " + f.config().string() +
+                        " --accept-changed-db") != std::string::npos);
+  CHECK(result.err.find("to restore it: " + test::supervisor_binary() + " restore ") !=
         std::string::npos);
-  CHECK(result.err.find("engine-supervisor restore ") != std::string::npos);
   CHECK_FALSE(fs::exists(f.marker()));
   CHECK(f.backups("bak").size() == backups_before);  // the gate and its backup never ran
   const auto summary = f.latest_summary();
@@ -99,25 +101,31 @@ TEST_CASE("run: a DB written by another program between sessions exits 65 change
 }
 
 TEST_CASE("run: --accept-changed-db goes on with a changed DB, and the history and summary record it") {
-  RunFixture f;
-  first_run(f);
-  write_between_sessions(f.db());
-  const auto accepted = run_with(f, {"--accept-changed-db"});
-  CHECK(accepted.exit_code == 0);
-  CHECK(fs::exists(f.marker()));
-  CHECK(accepted.err.find("accepted with --accept-changed-db") != std::string::npos);
-  const auto health = f.latest_summary()["db_health"];
-  CHECK(health["continuity"] == "changed_accepted");
-  CHECK(health["continuity_details"]["accept_changed_db"] == true);
-  const auto events = history_events(f, "db_change_accepted");
-  REQUIRE(events.size() == 1);
-  CHECK(events[0]["by"] == "--accept-changed-db");
-  CHECK(events[0]["run_id"] == f.latest_summary()["run_id"]);
-  CHECK_FALSE(events[0]["differences"].empty());
-  // From then on the DB is as recorded again.
-  fs::remove(f.marker());
-  CHECK(f.run().exit_code == 0);
-  CHECK(f.latest_summary()["db_health"]["continuity"] == "ok");
+  // ui.console: viewer: the run goes on in a detached process the viewer
+  // starts, which must get the flag too.
+  for (const std::string ui : {"", "ui:\n  console: viewer\n"}) {
+    CAPTURE(ui);
+    RunFixture f;
+    first_run(f);
+    f.configure({"--seconds", "0.2"}, 10, "", ui);
+    write_between_sessions(f.db());
+    const auto accepted = run_with(f, {"--accept-changed-db"});
+    CHECK(accepted.exit_code == 0);
+    CHECK(fs::exists(f.marker()));
+    CHECK(accepted.err.find("accepted with --accept-changed-db") != std::string::npos);
+    const auto health = f.latest_summary()["db_health"];
+    CHECK(health["continuity"] == "changed_accepted");
+    CHECK(health["continuity_details"]["accept_changed_db"] == true);
+    const auto events = history_events(f, "db_change_accepted");
+    REQUIRE(events.size() == 1);
+    CHECK(events[0]["by"] == "--accept-changed-db");
+    CHECK(events[0]["run_id"] == f.latest_summary()["run_id"]);
+    CHECK_FALSE(events[0]["differences"].empty());
+    // From then on the DB is as recorded again.
+    fs::remove(f.marker());
+    CHECK(f.run().exit_code == 0);
+    CHECK(f.latest_summary()["db_health"]["continuity"] == "ok");
+  }
 }
 
 TEST_CASE("run: with on_change_between_sessions: warn a changed DB is warned about loudly and the run goes on") {

@@ -26,6 +26,7 @@ std::string utf8_text(const std::filesystem::path& path) {
 std::vector<std::string> detached_run_arguments(const Config& config, const RunOptions& options) {
   std::vector<std::string> arguments{"run", "--config", utf8_text(config.source_file)};
   if (options.accept_data_loss) arguments.emplace_back("--accept-data-loss");
+  if (options.accept_changed_db) arguments.emplace_back("--accept-changed-db");
   arguments.emplace_back("--as-detached-run");
   return arguments;
 }

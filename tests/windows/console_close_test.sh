@@ -105,6 +105,17 @@ every_commit_logged() {  # every "committed txn N" up to the DB's last order is 
   [ "$n" -gt 0 ] && [ "$(session_log "$dir" | grep -c 'committed txn ')" -eq "$n" ] &&
     session_log "$dir" | tr -d '\r' | grep -q "committed txn $n\$"
 }
+# A killed engine can die between its COMMIT and printing the line for it, so
+# the last committed order may be missing from the log; every earlier one and
+# nothing beyond the DB's last must be there.
+every_printed_commit_logged() {
+  local dir=$1 n logged
+  n=$(rows "$dir/live.db")
+  logged=$(session_log "$dir" | grep -c 'committed txn ')
+  [ "$n" -gt 1 ] && { [ "$logged" -eq "$n" ] || [ "$logged" -eq $((n - 1)) ]; } &&
+    session_log "$dir" | tr -d '\r' | grep -q "committed txn $((n - 1))\$" &&
+    ! session_log "$dir" | tr -d '\r' | grep -q "committed txn $((n + 1))\$"
+}
 
 echo "== the window closes; the engine stops when asked"
 dir="$work/clean"
@@ -142,7 +153,7 @@ if start_in_window "$dir" 8 --ignore-stop; then
     bash -c "grep -q '\"outcome\": \"unclean\"' '$dir/logs/latest.json' && grep -q '\"halt_reason\": \"console_closed\"' '$dir/logs/latest.json' && ! ls '$dir'/backups/live.db.post.* >/dev/null 2>&1"
   check "the history records the stop as console_closed" \
     grep -q '"reason":"console_closed"' "$dir/live.db.supervisor-history.jsonl"
-  check "the session log has every committed transaction" every_commit_logged "$dir"
+  check "the session log has every transaction the killed engine printed (all but at most the last)" every_printed_commit_logged "$dir"
 else
   fail "the supervised run in a console window did not start writing"; ours | xargs -r kill -9
 fi

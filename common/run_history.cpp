@@ -29,8 +29,11 @@ json run_started_event(const std::string& run_id, const std::string& started_at,
   return event;
 }
 
-json engine_started_event(const std::string& run_id, long pid, const std::string& at) {
-  return {{"event", "engine_started"}, {"run_id", run_id}, {"pid", pid}, {"at", at}};
+json engine_started_event(const std::string& run_id, long pid, const std::string& at,
+                          const std::string& cgroup) {
+  json event = {{"event", "engine_started"}, {"run_id", run_id}, {"pid", pid}, {"at", at}};
+  if (!cgroup.empty()) event["cgroup"] = cgroup;
+  return event;
 }
 
 json stop_requested_event(const std::string& run_id, const std::string& at,
@@ -117,6 +120,7 @@ void apply(const json& event, std::map<std::string, std::size_t>& index,
   if (type == "engine_started") {
     run.engine_pid = event.at("pid").get<long>();
     run.engine_started_at = optional_field<std::string>(event, "at");
+    run.engine_cgroup = optional_field<std::string>(event, "cgroup").value_or("");
   } else if (type == "run_finished") {
     run.outcome = event.at("outcome").get<std::string>();
     run.halt_reason = event.value("halt_reason", "");

@@ -32,6 +32,7 @@ struct RunRecord {
   std::optional<std::string> signal;
   std::optional<long> engine_pid;
   std::optional<std::string> engine_started_at;  // none in histories from before it was recorded
+  std::string engine_cgroup;  // the engine's cgroup folder; "" if it had none (engine_tree.hpp)
   std::string summary_path;
   std::optional<std::string> post_session_backup;  // its file name, from run_finished
   nlohmann::json started;  // the run_started event as written, for recovery
@@ -67,7 +68,9 @@ class RunHistory {
 // The events, built in one place so writer and reader agree on the fields.
 nlohmann::json run_started_event(const std::string& run_id, const std::string& started_at,
                                  const nlohmann::json& details);
-nlohmann::json engine_started_event(const std::string& run_id, long pid, const std::string& at);
+// `cgroup`: the engine's own cgroup folder, "" when it has none.
+nlohmann::json engine_started_event(const std::string& run_id, long pid, const std::string& at,
+                                    const std::string& cgroup = "");
 nlohmann::json stop_requested_event(const std::string& run_id, const std::string& at,
                                     const std::string& reason);
 nlohmann::json run_finished_event(const RunRecord& finished);

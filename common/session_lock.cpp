@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_text.hpp"
+
 namespace es {
 
 std::filesystem::path SessionLock::path_for(const std::filesystem::path& db_path) {
@@ -42,12 +44,13 @@ Error held_elsewhere(const std::filesystem::path& db_path, const std::filesystem
 }  // namespace session_lock_detail
 
 std::string format_lock_holder(const LockHolder& holder) {
-  return nlohmann::json{{"pid", holder.pid},
-                        {"run_id", holder.run_id},
-                        {"started_at", holder.started_at},
-                        {"heartbeat_at", holder.heartbeat_at}}
-             .dump() +
-         "\n";
+  nlohmann::json json{{"pid", holder.pid},
+                      {"run_id", holder.run_id},
+                      {"started_at", holder.started_at},
+                      {"heartbeat_at", holder.heartbeat_at}};
+  // Command lines are any bytes: json_text never throws on them.
+  if (!holder.engine_tree.empty()) json["engine_tree"] = to_json(holder.engine_tree);
+  return json_text(json) + "\n";
 }
 
 std::optional<LockHolder> parse_lock_holder(const std::string& text) {
@@ -58,6 +61,9 @@ std::optional<LockHolder> parse_lock_holder(const std::string& text) {
     holder.run_id = json.value("run_id", "");
     holder.started_at = json.value("started_at", "");
     holder.heartbeat_at = json.value("heartbeat_at", "");
+    if (const auto tree = json.find("engine_tree"); tree != json.end()) {
+      if (auto record = engine_tree_from_json(*tree)) holder.engine_tree = std::move(*record);
+    }
     return holder;
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;

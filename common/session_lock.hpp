@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "common/engine_tree.hpp"
 #include "common/result.hpp"
 
 namespace es {
@@ -24,6 +25,9 @@ struct LockHolder {
   std::string run_id;
   std::string started_at;
   std::string heartbeat_at;
+  // The engine's tree as last seen (engine_tree.hpp): what the next start
+  // looks for if this supervisor dies. Empty before the engine starts.
+  EngineTreeRecord engine_tree = {};
 };
 
 class SessionLock {

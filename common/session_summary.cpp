@@ -31,6 +31,23 @@ json to_json(const std::vector<BackupDeletion>& deletions) {
   }
   return list;
 }
+json left_running_json(const std::optional<std::vector<LeftProcess>>& left) {
+  if (!left) return nullptr;
+  json list = json::array();
+  for (const auto& p : *left) {
+    list.push_back({{"pid", p.pid}, {"command", p.command}, {"ended", p.ended}});
+  }
+  return list;
+}
+
+json holders_json(const std::optional<std::vector<OpenHolder>>& holders) {
+  if (!holders) return nullptr;
+  json list = json::array();
+  for (const auto& h : *holders) {
+    list.push_back({{"pid", h.pid}, {"executable", h.executable}, {"file", h.file.string()}});
+  }
+  return list;
+}
 }  // namespace
 
 json to_json(const SessionSummary& s) {
@@ -45,7 +62,9 @@ json to_json(const SessionSummary& s) {
        {{"command", s.engine.command},
         {"pid", or_null(s.engine.pid)},
         {"exit_code", or_null(s.engine.exit_code)},
-        {"signal", or_null(s.engine.signal)}}},
+        {"signal", or_null(s.engine.signal)},
+        {"left_running", left_running_json(s.engine.left_running)},
+        {"cgroup", or_null(s.engine.cgroup)}}},
       {"db_health",
        {{"integrity_check", h.integrity_check},
         {"pre_session_backup", or_null(h.pre_session_backup)},
@@ -65,6 +84,7 @@ json to_json(const SessionSummary& s) {
         {"backups_deleted", to_json(h.backups_deleted)},
         {"continuity", h.continuity},
         {"continuity_details", h.continuity_details},
+        {"open_after_engine", holders_json(h.open_after_engine)},
         {"warnings", h.warnings}}},
       {"supervisor",
        {{"exit_code", or_null(s.supervisor_exit_code)},

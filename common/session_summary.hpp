@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/db_location.hpp"
+#include "common/engine_tree.hpp"
 #include "common/result.hpp"
 #include "common/wal_fold.hpp"
 
@@ -56,6 +58,11 @@ struct DbHealth {
   // compared (see common/db_continuity.hpp).
   std::string continuity = "not_checked";
   nlohmann::json continuity_details = nullptr;
+  // Who had the DB or its -wal open once the engine and its tree were gone,
+  // looked at before the post-session steps; null when not looked at (the
+  // engine never started). Not empty: the post-session check, backup and
+  // fold were skipped (database.refuse_if_open_elsewhere) or ran beside them.
+  std::optional<std::vector<OpenHolder>> open_after_engine;
   std::vector<std::string> warnings;
 };
 
@@ -64,6 +71,10 @@ struct EngineRecord {
   std::optional<long> pid;
   std::optional<int> exit_code;
   std::optional<std::string> signal;
+  // What the engine left running when it exited, and how each ended; null
+  // when the engine never started (or its supervisor was lost).
+  std::optional<std::vector<LeftProcess>> left_running;
+  std::optional<std::string> cgroup;  // the engine's own cgroup (Linux), if it had one
 };
 
 struct SessionSummary {

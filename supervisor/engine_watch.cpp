@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <iterator>
+#include <optional>
+
 #include "common/console.hpp"
 #include "common/logging.hpp"
 #include "supervisor/event_loop.hpp"
@@ -11,6 +14,10 @@ namespace es {
 namespace {
 constexpr int kStopTimer = 1;
 constexpr int kHeartbeatTimer = 2;
+constexpr int kTreeTimer = 3;
+// When to look at the engine's tree after its start, besides the heartbeats.
+constexpr std::chrono::milliseconds kTreeLooks[] = {std::chrono::seconds(1),
+                                                    std::chrono::seconds(9)};
 
 watch::StopRequested to_request(StopSignal signal) {
   switch (signal) {
@@ -42,6 +49,7 @@ struct EngineWatch::Impl {
   // work. Before start() it also means: do not start the engine.
   std::stop_source step_stop;
   std::string echo_;  // reused: the console text of one read
+  std::optional<EngineTreeRecord> tree_seen;  // as last handed to on_engine_tree
 
   // Every line goes to the session log and, prefixed, to the console: one
   // log write and one console write for all the lines of a read.
@@ -119,8 +127,25 @@ struct EngineWatch::Impl {
 
   void arm_heartbeat() {
     loop.arm_timer(kHeartbeatTimer, settings.heartbeat_every, [this] {
+      look_at_tree();
       if (settings.on_heartbeat) settings.on_heartbeat();
       arm_heartbeat();
+    });
+  }
+
+  void look_at_tree() {
+    if (!engine || !settings.on_engine_tree) return;
+    auto tree = engine->tree();
+    if (tree_seen && tree.same_processes(*tree_seen) && tree.cgroup == tree_seen->cgroup) return;
+    tree_seen = tree;
+    settings.on_engine_tree(tree);
+  }
+
+  void arm_tree_look(std::size_t index) {
+    if (index >= std::size(kTreeLooks)) return;
+    loop.arm_timer(kTreeTimer, kTreeLooks[index], [this, index] {
+      look_at_tree();
+      arm_tree_look(index + 1);
     });
   }
 };
@@ -157,6 +182,8 @@ Result<long> EngineWatch::start(const EngineSpec& spec) {
       });
   if (!engine) return engine.error();
   impl->engine = std::move(*engine);
+  impl->look_at_tree();
+  impl->arm_tree_look(0);
   return impl->engine->pid();
 }
 
@@ -164,6 +191,7 @@ WatchOutcome EngineWatch::run() {
   impl_->arm_heartbeat();
   impl_->loop.run();
   impl_->loop.cancel_timer(kHeartbeatTimer);
+  impl_->loop.cancel_timer(kTreeTimer);
   return {impl_->exit, impl_->state};
 }
 

@@ -26,6 +26,12 @@ struct WatchSettings {
   std::chrono::seconds grace{30};
   std::chrono::milliseconds heartbeat_every{std::chrono::minutes(1)};
   std::function<void()> on_heartbeat;
+  // Called with the engine's tree (engine_process.hpp) whenever it is found
+  // changed: right after the start, 1 s and 10 s later (a wrapper or a
+  // server starts its workers then), and before each heartbeat. Never a
+  // polling loop: a handful of looks an hour. The lifecycle records it in
+  // the lock file, for the next start should this supervisor die.
+  std::function<void(const EngineTreeRecord&)> on_engine_tree;
   // Called once, on the first stop request, before the engine is signalled
   // (the lifecycle records it durably).
   std::function<void(const std::string& reason)> on_stop_requested;

@@ -44,6 +44,9 @@ class Session {
     lock_.emplace(std::move(*lock));
     watch_ = route_stop_signals();
     start_logging();
+    if (auto leftovers = find_run_leftovers(*lock_, history_, config_.database.path)) {
+      return refuse(*leftovers);
+    }
     recover_lost_runs(*lock_, history_, config_);
     begin_run();
     if (auto refused = check_location()) return abort_run(*refused, "network_filesystem");
@@ -72,7 +75,9 @@ class Session {
   Result<SessionLock> take_lock() { return SessionLock::acquire(config_.database.path); }
 
   ExitCode refuse(const Error& error) {
-    // Another run owns this DB: write nothing, touch nothing of it.
+    // Another run owns this DB, or what an earlier run's engine left still
+    // runs: write nothing, touch nothing of it. (The lock file keeps the
+    // lost run's record of its tree, for the next start to look again.)
     report_failure(error);
     summary_.outcome = "refused";
     summary_.halt_reason = error.message;
@@ -322,6 +327,7 @@ class Session {
     settings.stop_signal = config_.engine.stop_signal;
     settings.grace = std::chrono::seconds(config_.engine.stop_grace_seconds);
     settings.on_heartbeat = [this] { heartbeat(); };
+    settings.on_engine_tree = [this](const EngineTreeRecord& tree) { record_engine_tree(tree); };
     settings.on_stop_requested = [this](const std::string& reason) {
       if (auto recorded = history_.append(stop_requested_event(run_id_, iso8601_utc(Clock::now()),
                                                                reason));
@@ -344,10 +350,16 @@ class Session {
     spec.extra_env["ENGINE_SUPERVISOR_DB"] = config_.database.path.string();
     spec.extra_env["ENGINE_SUPERVISOR_RUN_ID"] = run_id_;
     spec.extra_env["ENGINE_SUPERVISOR_SUMMARY"] = summary_path(config_.summary_dir, run_id_).string();
+    spec.run_id = run_id_;
+    spec.stop_signal = config_.engine.stop_signal;
+    spec.stop_grace = std::chrono::seconds(config_.engine.stop_grace_seconds);
     auto pid = watch_->start(spec);
     if (!pid) return pid.error();
     summary_.engine.pid = *pid;
-    if (auto recorded = history_.append(engine_started_event(run_id_, *pid, iso8601_utc(Clock::now()))); !recorded) {
+    // The tree was recorded as the engine started (record_engine_tree).
+    if (auto recorded = history_.append(engine_started_event(
+            run_id_, *pid, iso8601_utc(Clock::now()), engine_tree_.cgroup));
+        !recorded) {
       warn(recorded.error().message);
     }
     spdlog::info("engine started, pid {}; Ctrl+C or closing the terminal stops it gracefully",
@@ -355,11 +367,27 @@ class Session {
     return {};
   }
 
-  // 7. Watch until the engine is gone.
+  // The engine's tree changed (engine_watch.hpp): into the lock file at
+  // once, so the next start finds what it holds should this supervisor die.
+  void record_engine_tree(const EngineTreeRecord& tree) {
+    engine_tree_ = tree;
+    if (!tree.cgroup.empty()) summary_.engine.cgroup = tree.cgroup;
+    heartbeat();
+  }
+
+  // 7. Watch until the engine and what it started are gone.
   WatchOutcome watch_engine(EngineWatch& watch) {
     auto outcome = watch.run();
     summary_.engine.exit_code = outcome.exit.exit_code;
     if (outcome.exit.signal) summary_.engine.signal = outcome.exit.signal_name();
+    summary_.engine.left_running = outcome.exit.left_running;
+    for (const auto& left : outcome.exit.left_running) {
+      if (left.ended == "still_running") {
+        warn("pid " + std::to_string(left.pid) + " (" + left.command +
+             "), started by the engine, is still running after the engine exited: not even a "
+             "kill ended it");
+      }
+    }
     return outcome;
   }
 
@@ -395,6 +423,7 @@ class Session {
   // copies) cuts the check and the backup short. Returns the fold, nullopt
   // when it was not tried, for the steps that follow.
   std::optional<WalFold> post_session(const SessionVerdict& verdict) {
+    if (db_open_after_engine()) return std::nullopt;
     std::optional<WalFold> folded;
     watch_->run_step([&](std::stop_token stop) {
       if (!check_after_engine(stop)) return;
@@ -404,6 +433,33 @@ class Session {
       folded = fold_at_rest();
     });
     return folded;
+  }
+
+  // The engine and its tree are gone: does anyone else still hold the DB?
+  // A holder the engine's tree did not account for (or one that outlived
+  // its kill) may still write it, and a check, a backup or a fold beside a
+  // writer is worth nothing. True if the post-session steps are skipped.
+  bool db_open_after_engine() {
+    auto holders = find_open_holders(live_db_files(config_.database.path));
+    summary_.db_health.open_after_engine = holders;
+    if (holders.empty()) return false;
+    const auto who = describe_open_holders(holders);
+    if (!config_.database.refuse_if_open_elsewhere) {
+      warn("after the engine exited, other processes still have " +
+           config_.database.path.string() + " open:" + who +
+           "\nThe post-session steps run beside them (database.refuse_if_open_elsewhere is "
+           "false).");
+      return false;
+    }
+    summary_.db_health.post_session_integrity = "skipped: the DB is open in another process";
+    summary_.db_health.warnings.push_back(
+        "POST-SESSION STEPS SKIPPED: after the engine exited, other processes still have " +
+        config_.database.path.string() + " open:" + who +
+        "\nThey may still write it, so no post-session quick_check, backup or WAL fold was "
+        "made. Stop them, then check the DB (engine-supervisor check); the next run refuses "
+        "to start while they hold it.");
+    spdlog::error("{}", summary_.db_health.warnings.back());
+    return true;
   }
 
   // True if the quick_check passed. A failed or abandoned check leaves every
@@ -564,6 +620,7 @@ class Session {
   void heartbeat() {
     LockHolder holder{current_process_id(), run_id_, summary_.started_at,
                       iso8601_utc(Clock::now())};
+    holder.engine_tree = engine_tree_;
     if (auto recorded = lock_->record(holder); !recorded) warn(recorded.error().message);
   }
 
@@ -596,6 +653,7 @@ class Session {
   std::unique_ptr<EngineWatch> watch_;
   std::string run_id_;
   SessionSummary summary_;
+  EngineTreeRecord engine_tree_;  // the engine's tree as last seen, for the lock file
   bool marked_running_ = false;
 };
 

@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/process_table.hpp"
+#include "common/run_leftovers.hpp"
 #include "common/session_summary.hpp"
 
 namespace es {
@@ -45,6 +47,14 @@ SessionSummary lost_run_summary(const RunRecord& run, const std::string& ended_a
 
 }  // namespace
 
+std::optional<Error> find_run_leftovers(const SessionLock& lock, const RunHistory& history,
+                                        const fs::path& db_path) {
+  const auto traces = run_traces(history.load(), lock.previous());
+  const auto found = find_leftovers(traces, process_view());
+  if (found.empty()) return std::nullopt;
+  return leftovers_refusal(db_path, found);
+}
+
 int recover_lost_runs(const SessionLock& lock, const RunHistory& history, const Config& config) {
   auto loaded = history.load();
   for (const auto& warning : loaded.warnings) spdlog::warn("{}", warning);
@@ -75,6 +85,10 @@ int recover_lost_runs(const SessionLock& lock, const RunHistory& history, const 
     if (auto appended = history.append(run_finished_event(run)); !appended) {
       spdlog::error("could not record lost run {} in the history: {}", run.run_id,
                     appended.error().message);
+    }
+    // find_run_leftovers found nothing in it: the engine's cgroup is empty.
+    if (!run.engine_cgroup.empty() && !remove_empty_cgroup(run.engine_cgroup)) {
+      spdlog::warn("could not remove the lost run's cgroup {}", run.engine_cgroup);
     }
     spdlog::warn(
         "previous run {} (started {}) did not finish: its supervisor was lost (killed, power cut, "

@@ -1,5 +1,6 @@
 #pragma once
-// Step 2 of a run: close the runs whose supervisor died.
+// Step 2 of a run: find what earlier runs' engines left running, then close
+// the runs whose supervisor died.
 //
 // A run still marked `running` when the next supervisor holds the lock had
 // its supervisor killed, lose power, or lose its console faster than cleanup
@@ -14,7 +15,15 @@
 
 namespace es {
 
-// Returns how many runs it closed.
+// kLocked (75) naming every process an earlier run's engine left running
+// (common/run_leftovers.hpp); nullopt when there is none. Called before
+// recover_lost_runs: a lost run whose processes still run stays `running`
+// in the history, so every start looks for them again until they are gone.
+// Kills nothing, writes nothing.
+std::optional<Error> find_run_leftovers(const SessionLock& lock, const RunHistory& history,
+                                        const std::filesystem::path& db_path);
+
+// Returns how many runs it closed. Removes a closed run's empty cgroup.
 int recover_lost_runs(const SessionLock& lock, const RunHistory& history, const Config& config);
 
 }  // namespace es

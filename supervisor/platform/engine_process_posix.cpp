@@ -10,13 +10,18 @@
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <set>
+
+#include <spdlog/spdlog.h>
 
 #include "common/config.hpp"
 #include "common/fs_ops.hpp"
 #include "supervisor/engine_process.hpp"
+#include "supervisor/platform/engine_tree_posix.hpp"
 #include "supervisor/platform/output_drain.hpp"
 
 extern char** environ;
@@ -78,14 +83,18 @@ ChildPlan plan_child(const EngineSpec& spec) {
 }
 
 [[noreturn]] void run_child(const ChildPlan& plan, pid_t parent, int out_fd, int err_fd,
-                            int status_fd) {
+                            int status_fd, const LiveEngineTree& tree) {
   // Own process group: a stop or kill reaches the engine and its children
   // together, and the terminal's Ctrl+C (sent to the foreground group)
   // reaches only the supervisor, which then stops the engine in order.
   ::setpgid(0, 0);
+  // Into the engine's cgroup before a line of it runs: nothing it starts
+  // is born outside.
+  tree.join_in_child();
   // Dies with the supervisor, however the supervisor dies: no writer outlives
   // its supervisor. Fires on the death of the spawning thread, which is the
-  // main thread that lives as long as the supervisor.
+  // main thread that lives as long as the supervisor. (It reaches the engine
+  // only; what the engine starts is found by the next start: run_leftovers.)
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) child_fail(status_fd, 2);  // parent already gone
   // The supervisor's handlers and mask must not leak into the engine:
@@ -147,7 +156,9 @@ class Pipe {
 class PosixEngineProcess final : public EngineProcess {
  public:
   PosixEngineProcess(asio::io_context& io, OutputHandler on_output, ExitHandler on_exit)
-      : drain_(io, std::move(on_output), std::move(on_exit)), child_signals_(io, SIGCHLD) {}
+      : drain_(io, std::move(on_output), std::move(on_exit)),
+        child_signals_(io, SIGCHLD),
+        leftover_timer_(io) {}
 
   Result<void> start(const EngineSpec& spec) {
     if (spec.argv.empty()) return Error{ExitCode::kEngineNotStarted, "engine.command is empty"};
@@ -160,6 +171,12 @@ class PosixEngineProcess final : public EngineProcess {
                    "cannot start engine " + spec.argv[0] + ": pipe() failed: " +
                        os_error_text(errno)};
     }
+    stop_signal_ = signal_number(spec.stop_signal);
+    stop_signal_name_ = spec.stop_signal;
+    grace_ = spec.stop_grace;
+    // Before the fork: the subreaper must be in place before the engine can
+    // orphan anything, and the cgroup before the child joins it.
+    tree_ = std::make_unique<LiveEngineTree>(spec.run_id);
     const pid_t parent = ::getpid();
     const pid_t child = ::fork();
     if (child < 0) {
@@ -167,7 +184,9 @@ class PosixEngineProcess final : public EngineProcess {
                    "cannot start engine " + spec.argv[0] + ": fork() failed: " +
                        os_error_text(errno)};
     }
-    if (child == 0) run_child(plan, parent, out.write_end(), err.write_end(), status.write_end());
+    if (child == 0) {
+      run_child(plan, parent, out.write_end(), err.write_end(), status.write_end(), *tree_);
+    }
 
     pid_ = child;
     // Also from the parent, so the group exists before any stop is sent.
@@ -184,7 +203,7 @@ class PosixEngineProcess final : public EngineProcess {
       int ignored = 0;
       ::waitpid(child, &ignored, 0);
       pid_ = -1;
-      const char* what = failure.stage == 0   ? "cannot enter working folder " 
+      const char* what = failure.stage == 0   ? "cannot enter working folder "
                          : failure.stage == 1 ? "cannot execute "
                                               : "supervisor vanished while starting ";
       const std::string target = failure.stage == 0 ? plan.working_dir : spec.argv[0];
@@ -192,6 +211,7 @@ class PosixEngineProcess final : public EngineProcess {
                                                     std::string(what) + target + ": " +
                                                     os_error_text(failure.error_number)};
     }
+    tree_->engine_started(child);
     drain_.out().assign(out.release_read());
     drain_.err().assign(err.release_read());
     drain_.start();
@@ -207,53 +227,169 @@ class PosixEngineProcess final : public EngineProcess {
   }
 
   void kill_tree() override {
-    if (pid_ > 0) ::kill(-pid_, SIGKILL);
+    if (pid_ <= 0 || finished_) return;
+    if (!exited_) {
+      killed_before_exit_ = true;
+      ::kill(-pid_, SIGKILL);
+      tree_->kill_all();
+    } else if (phase_ == LeftoverPhase::kStopping) {
+      kill_leftovers();
+    }
   }
 
+  EngineTreeRecord tree() const override { return tree_ ? tree_->record() : EngineTreeRecord{}; }
+
   ~PosixEngineProcess() override {
-    // Never leave the engine behind: the supervisor is the only thing that
-    // may decide it is done.
-    if (pid_ > 0 && !exited_) {
-      ::kill(-pid_, SIGKILL);
-      int ignored = 0;
-      ::waitpid(pid_, &ignored, 0);
+    // Never leave the engine, or anything it started, behind: the
+    // supervisor is the only thing that may decide it is done.
+    if (pid_ > 0 && !finished_) {
+      if (!exited_) ::kill(-pid_, SIGKILL);
+      tree_->kill_all();
+      if (!reaped_) {
+        int ignored = 0;
+        ::waitpid(pid_, &ignored, 0);
+      }
     }
   }
 
  private:
+  enum class LeftoverPhase { kNone, kStopping, kKilling };
+
   void wait_for_child() {
     child_signals_.async_wait([this](const boost::system::error_code& error, int) {
       if (error) return;
       reap();
-      if (!exited_) wait_for_child();
+      if (!finished_) wait_for_child();
     });
   }
 
   void reap() {
-    if (exited_) return;
-    int status = 0;
-    const pid_t got = ::waitpid(pid_, &status, WNOHANG);
-    if (got != pid_) return;
-    exited_ = true;
-    // exit_code() of a signalled child would read as the signal number;
-    // decode the wait status ourselves (TECH-NOTES, Boost.Process bug 7).
-    EngineExit exit;
-    if (WIFSIGNALED(status)) {
-      exit.signal = WTERMSIG(status);
-    } else {
-      exit.exit_code = WEXITSTATUS(status);
+    if (finished_) return;
+    // This process is a child subreaper: its children are the engine and
+    // whatever of the engine's tree lost its parent. All are reaped here.
+    for (;;) {
+      int status = 0;
+      const pid_t got = ::waitpid(-1, &status, WNOHANG);
+      if (got <= 0) break;  // 0: none exited yet; -1 (ECHILD): no children left
+      if (got == pid_) {
+        reaped_ = true;
+        engine_status_ = status;
+      }
     }
-    // Whatever the engine left running in its group must not outlive it:
-    // the sole writer is the engine, not its orphans.
-    ::kill(-pid_, SIGKILL);
-    child_signals_.cancel();
-    drain_.engine_exited(exit);
+    if (!reaped_) return;
+    if (!exited_) {
+      exited_ = true;
+      // exit_code() of a signalled child would read as the signal number;
+      // decode the wait status ourselves (TECH-NOTES, Boost.Process bug 7).
+      if (WIFSIGNALED(engine_status_)) {
+        exit_.signal = WTERMSIG(engine_status_);
+      } else {
+        exit_.exit_code = WEXITSTATUS(engine_status_);
+      }
+      stop_leftovers();
+      return;
+    }
+    if (tree_->members().empty()) finish();
   }
+
+  // Whatever the engine left running must not outlive it: the sole writer
+  // is the engine, not its orphans. They get the stop signal and the same
+  // grace as the engine, then SIGKILL. Their ends arrive as SIGCHLD (they
+  // are, or become, children of this subreaper); the timers bound the wait.
+  void stop_leftovers() {
+    const auto left = tree_->members();
+    if (left.empty()) return finish();
+    std::string names;
+    for (const auto& member : left) {
+      left_.push_back(member);
+      names += " " + std::to_string(member.pid) + " (" + tree_->command_of(member) + ")";
+    }
+    if (killed_before_exit_) {
+      // The engine was killed (a stop that outstayed its grace, a second
+      // Ctrl+C): no second grace for what it left.
+      spdlog::warn("the engine was killed, and {} of its processes still run:{}", left.size(),
+                   names);
+      return kill_leftovers();
+    }
+    spdlog::warn("the engine exited, but {} of its processes still run:{}; sending them {}, and "
+                 "SIGKILL after {} s",
+                 left.size(), names, stop_signal_name_, grace_.count());
+    phase_ = LeftoverPhase::kStopping;
+    tree_->signal_all(stop_signal_);
+    leftover_timer_.expires_after(grace_);
+    leftover_timer_.async_wait([this](const boost::system::error_code& error) {
+      if (!error) kill_leftovers();
+    });
+  }
+
+  void kill_leftovers() {
+    phase_ = LeftoverPhase::kKilling;
+    for (const auto& member : tree_->members()) {
+      killed_.emplace(member.pid, member.start_time);
+    }
+    if (!killed_.empty()) {
+      spdlog::warn("{} process(es) the engine left did not stop: killing them", killed_.size());
+    }
+    tree_->kill_all();
+    leftover_timer_.expires_after(kKillWait);
+    leftover_timer_.async_wait([this](const boost::system::error_code& error) {
+      if (!error) finish();
+    });
+  }
+
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    leftover_timer_.cancel();
+    child_signals_.cancel();
+    const auto still = tree_->members();
+    std::set<std::pair<long, std::uint64_t>> running;
+    for (const auto& member : still) running.emplace(member.pid, member.start_time);
+    for (const auto& member : left_) {
+      const auto key = std::make_pair(member.pid, member.start_time);
+      const char* ended = running.erase(key) ? "still_running"
+                          : killed_.contains(key) ? "killed"
+                                                  : "stopped";
+      exit_.left_running.push_back({member.pid, tree_->command_of(member), ended});
+    }
+    for (const auto& member : still) {
+      // Born during the grace, from what the engine left.
+      if (running.contains({member.pid, member.start_time})) {
+        exit_.left_running.push_back({member.pid, tree_->command_of(member), "still_running"});
+      }
+    }
+    if (!still.empty()) {
+      spdlog::error("{} process(es) of the engine's tree outlived even SIGKILL (another user's, "
+                    "or stuck in the kernel); the run goes on without them stopped",
+                    still.size());
+    } else if (!tree_->remove_cgroup()) {
+      spdlog::warn("could not remove the engine's cgroup {}: {}", tree_->cgroup(),
+                   os_error_text(errno));
+    }
+    drain_.engine_exited(exit_);
+  }
+
+  // How long to wait for killed processes to be reaped, as the stop plan's
+  // kill step does for the engine.
+  static constexpr auto kKillWait = std::chrono::seconds(2);
 
   pid_t pid_ = -1;
   OutputDrain<asio::posix::stream_descriptor> drain_;
   asio::signal_set child_signals_;
-  bool exited_ = false;
+  asio::steady_timer leftover_timer_;
+  std::unique_ptr<LiveEngineTree> tree_;
+  int stop_signal_ = SIGINT;
+  std::string stop_signal_name_ = "SIGINT";
+  std::chrono::seconds grace_{30};
+  bool killed_before_exit_ = false;  // kill_tree() came while the engine ran
+  bool reaped_ = false;    // the engine's wait status is in engine_status_
+  bool exited_ = false;    // its exit is decoded; what it left is being stopped
+  bool finished_ = false;  // its tree is done with; the exit is reported
+  int engine_status_ = 0;
+  EngineExit exit_;
+  LeftoverPhase phase_ = LeftoverPhase::kNone;
+  std::vector<ProcessEntry> left_;                      // running when the engine exited
+  std::set<std::pair<long, std::uint64_t>> killed_;     // of those, the ones SIGKILL was sent to
 };
 
 }  // namespace

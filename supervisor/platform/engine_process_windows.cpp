@@ -8,7 +8,12 @@
 //    CREATE_NEW_PROCESS_GROUP: that would disable CTRL_C in the engine.
 //  - A Job Object with KILL_ON_JOB_CLOSE, assigned while the process is
 //    still suspended: the engine, and everything it starts, dies with the
-//    supervisor, and a kill of the job reaches grandchildren.
+//    supervisor, and a kill of the job reaches grandchildren. A child in a
+//    new process group, or DETACHED_PROCESS, stays in the job too: only
+//    CREATE_BREAKAWAY_FROM_JOB leaves it, and this job does not allow that.
+//    So the job is the engine's tree (common/engine_tree.hpp): when the
+//    engine exits, what it left in the job is ended at once (Windows has no
+//    stop signal for an arbitrary process) before the exit is reported.
 //  - Only the pipe ends and NUL are inherited (ChildStartup).
 
 #include <boost/asio/windows/object_handle.hpp>
@@ -167,6 +172,25 @@ class WindowsEngineProcess final : public EngineProcess {
     if (job_.valid()) TerminateJobObject(job_.get(), kKilledExitCode);
   }
 
+  EngineTreeRecord tree() const override {
+    EngineTreeRecord record;
+    for (const auto pid : job_process_ids()) {
+      WinHandle process(OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid));
+      FILETIME created{}, exited{}, kernel{}, user{};
+      std::uint64_t start = 0;
+      if (process.valid() && GetProcessTimes(process.get(), &created, &exited, &kernel, &user)) {
+        start = (std::uint64_t{created.dwHighDateTime} << 32) | created.dwLowDateTime;
+      }
+      TrackedProcess tracked{static_cast<long>(pid), start, image_name(process.get())};
+      if (static_cast<long>(pid) == pid_) {
+        record.processes.insert(record.processes.begin(), tracked);
+      } else {
+        record.processes.push_back(tracked);
+      }
+    }
+    return record;
+  }
+
   ~WindowsEngineProcess() override {
     // Closing the job kills whatever is left in it (KILL_ON_JOB_CLOSE).
     if (!exited_) kill_tree();
@@ -216,8 +240,63 @@ class WindowsEngineProcess final : public EngineProcess {
     exit.exit_code = static_cast<int>(code);
     exited_ = true;
     // What the engine left running in its job must not outlive it.
-    TerminateJobObject(job_.get(), kKilledExitCode);
+    exit.left_running = end_left_in_job();
     drain_.engine_exited(exit);
+  }
+
+  // The processes in the job now (the engine too while it lives).
+  std::vector<DWORD> job_process_ids() const {
+    std::vector<DWORD> pids;
+    if (!job_.valid()) return pids;
+    constexpr DWORD kMaxListed = 4096;
+    std::vector<unsigned char> buffer(sizeof(JOBOBJECT_BASIC_PROCESS_ID_LIST) +
+                                      kMaxListed * sizeof(ULONG_PTR));
+    auto* list = reinterpret_cast<JOBOBJECT_BASIC_PROCESS_ID_LIST*>(buffer.data());
+    if (!QueryInformationJobObject(job_.get(), JobObjectBasicProcessIdList, list,
+                                   static_cast<DWORD>(buffer.size()), nullptr) &&
+        GetLastError() != ERROR_MORE_DATA) {
+      return pids;
+    }
+    for (DWORD i = 0; i < list->NumberOfProcessIdsInList; ++i) {
+      pids.push_back(static_cast<DWORD>(list->ProcessIdList[i]));
+    }
+    return pids;
+  }
+
+  static std::string image_name(HANDLE process) {
+    if (process == nullptr) return {};
+    std::wstring path(32768, L'\0');
+    DWORD size = static_cast<DWORD>(path.size());
+    if (!QueryFullProcessImageNameW(process, 0, path.data(), &size)) return {};
+    path.resize(size);
+    return to_utf8(path);
+  }
+
+  // Ends what the engine left in its job, and waits (boundedly) until each
+  // is gone: TerminateProcess only starts the end, and a process that is
+  // ending may still hold the DB open for a moment.
+  std::vector<LeftProcess> end_left_in_job() {
+    std::vector<LeftProcess> left;
+    std::vector<WinHandle> handles;
+    for (const auto pid : job_process_ids()) {
+      if (static_cast<long>(pid) == pid_) continue;
+      WinHandle process(OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid));
+      left.push_back({static_cast<long>(pid), image_name(process.get()), "killed"});
+      handles.push_back(std::move(process));
+    }
+    if (!left.empty()) {
+      spdlog::warn("the engine exited, but {} of its processes still run: ending its Job Object",
+                   left.size());
+    }
+    TerminateJobObject(job_.get(), kKilledExitCode);
+    const auto deadline = GetTickCount64() + 5000;
+    for (std::size_t i = 0; i < handles.size(); ++i) {
+      if (!handles[i].valid()) continue;
+      const auto now = GetTickCount64();
+      const DWORD wait = now < deadline ? static_cast<DWORD>(deadline - now) : 0;
+      if (WaitForSingleObject(handles[i].get(), wait) == WAIT_TIMEOUT) left[i].ended = "still_running";
+    }
+    return left;
   }
 
   long pid_ = -1;

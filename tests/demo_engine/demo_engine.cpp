@@ -22,6 +22,22 @@
 //                        after closing the session, exit without closing the
 //                        connection, as a process that calls exit() with its
 //                        DB still open: the committed frames stay in the -wal
+//   --detached-child     once its session row exists, start a copy of this
+//                        engine (same --db, --interval-ms and --ignore-stop,
+//                        trading until stopped, its pid in <marker>.child
+//                        when --marker is given) that leaves the engine's
+//                        process group, as a helper that calls setsid() does:
+//                        POSIX fork, setsid, stdin/stdout/stderr on
+//                        /dev/null (a daemon's; it outlives the supervisor's
+//                        pipe), exec; Windows CREATE_NEW_PROCESS_GROUP and
+//                        DETACHED_PROCESS, nothing inherited. It holds the DB
+//                        open read-write.
+//   --detached-grandchild
+//                        the same through an intermediate process that exits
+//                        at once (a daemon's double fork, Fossil's request
+//                        helpers): the copy is orphaned while the engine runs.
+//                        Windows: as --detached-child (a Job Object knows no
+//                        parents).
 //   --help               print this help
 // Flags take their value as the next argument or as --flag=VALUE.
 // Environment: ENGINE_SUPERVISOR_DB, ENGINE_SUPERVISOR_RUN_ID (default "manual").
@@ -30,6 +46,7 @@
 //
 // Stdout protocol (each line flushed at once):
 //   demo-engine: started pid=<pid> db=<path> run_id=<id>
+//   demo-engine: started detached child pid=<pid>   (or "… detached grandchild")
 //   committed txn <order_id>        printed only after COMMIT succeeded
 //   demo-engine: stop requested (signal N), closing session
 //   demo-engine: session <id> closed
@@ -73,6 +90,8 @@
 #include <process.h>
 #include <shellapi.h>
 #else
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #endif
 
@@ -192,6 +211,7 @@ struct Options {
   unsigned long long flood_bytes = 0;
   std::optional<std::string> stderr_line;
   bool exit_without_closing_db = false;
+  enum class Detached { kNone, kChild, kGrandchild } detached = Detached::kNone;
   bool help = false;
 };
 
@@ -199,6 +219,7 @@ constexpr std::string_view kUsage =
     "usage: demo-engine [--db PATH] [--interval-ms N] [--seconds S] [--exit-code N]\n"
     "                   [--marker FILE] [--ignore-stop] [--crash-after-ms N]\n"
     "                   [--flood-bytes N] [--stderr-line TEXT] [--exit-without-closing-db]\n"
+    "                   [--detached-child | --detached-grandchild]\n"
     "The database defaults to $ENGINE_SUPERVISOR_DB; the run id is taken from\n"
     "$ENGINE_SUPERVISOR_RUN_ID (default \"manual\").\n";
 
@@ -287,6 +308,12 @@ Options parse_options(int argc, char** argv) {
     } else if (flag == "--exit-without-closing-db") {
       no_value();
       opt.exit_without_closing_db = true;
+    } else if (flag == "--detached-child") {
+      no_value();
+      opt.detached = Options::Detached::kChild;
+    } else if (flag == "--detached-grandchild") {
+      no_value();
+      opt.detached = Options::Detached::kGrandchild;
     } else if (flag == "--help" || flag == "-h") {
       no_value();
       opt.help = true;
@@ -599,6 +626,100 @@ void flood_stdout(unsigned long long bytes) {
 }
 
 // ---------------------------------------------------------------------------
+// A detached copy, for --detached-child and --detached-grandchild: a process
+// the engine starts that tries to leave it, and keeps the DB open meanwhile.
+
+std::vector<std::string> copy_arguments(const Options& opt, const std::string& program) {
+  std::vector<std::string> args{program, "--db", opt.db_path, "--interval-ms",
+                                std::to_string(opt.interval_ms)};
+  if (opt.marker) {
+    args.push_back("--marker");
+    args.push_back(*opt.marker + ".child");
+  }
+  if (opt.ignore_stop) args.push_back("--ignore-stop");
+  return args;
+}
+
+#ifdef _WIN32
+// One argument as CommandLineToArgvW reads it back.
+std::wstring quote_for_windows(const std::wstring& arg) {
+  std::wstring quoted = L"\"";
+  std::size_t backslashes = 0;
+  for (const wchar_t c : arg) {
+    if (c == L'\\') {
+      ++backslashes;
+      continue;
+    }
+    quoted.append(c == L'"' ? backslashes * 2 + 1 : backslashes, L'\\');
+    backslashes = 0;
+    quoted.push_back(c);
+  }
+  quoted.append(backslashes * 2, L'\\');
+  quoted.push_back(L'"');
+  return quoted;
+}
+
+std::wstring wide_of(const std::string& utf8) {
+  const int size = MultiByteToWideChar(CP_UTF8, 0, utf8.data(), static_cast<int>(utf8.size()), nullptr, 0);
+  std::wstring wide(static_cast<std::size_t>(size), L'\0');
+  MultiByteToWideChar(CP_UTF8, 0, utf8.data(), static_cast<int>(utf8.size()), wide.data(), size);
+  return wide;
+}
+
+void start_detached_copy(const Options& opt) {
+  std::wstring program(32768, L'\0');
+  program.resize(GetModuleFileNameW(nullptr, program.data(), static_cast<DWORD>(program.size())));
+  std::wstring line = quote_for_windows(program);
+  const auto args = copy_arguments(opt, "");
+  for (std::size_t i = 1; i < args.size(); ++i) line += L" " + quote_for_windows(wide_of(args[i]));
+  STARTUPINFOW startup{};
+  startup.cb = sizeof startup;
+  PROCESS_INFORMATION info{};
+  if (!CreateProcessW(nullptr, line.data(), nullptr, nullptr, FALSE,
+                      CREATE_NEW_PROCESS_GROUP | DETACHED_PROCESS, nullptr, nullptr, &startup, &info)) {
+    throw Failure("cannot start the detached child: error " + std::to_string(GetLastError()), kExitDbError);
+  }
+  CloseHandle(info.hThread);
+  CloseHandle(info.hProcess);
+  out_line("demo-engine: started detached child pid=" + std::to_string(info.dwProcessId));
+}
+#else
+void start_detached_copy(const Options& opt) {
+  std::error_code ec;
+  auto program = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  const auto args = copy_arguments(opt, program);
+  std::vector<char*> argv;  // built before fork: nothing allocates after it
+  for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  const bool through_intermediate = opt.detached == Options::Detached::kGrandchild;
+  std::fflush(nullptr);
+  const pid_t child = fork();
+  if (child < 0) throw Failure("cannot fork the detached child", kExitDbError);
+  if (child == 0) {
+    if (through_intermediate) {
+      const pid_t grandchild = fork();
+      if (grandchild != 0) _exit(grandchild > 0 ? 0 : 1);
+    }
+    setsid();  // out of the engine's process group and session
+    const int null_fd = open("/dev/null", O_RDWR);
+    if (null_fd >= 0) {
+      dup2(null_fd, 0);
+      dup2(null_fd, 1);
+      dup2(null_fd, 2);
+    }
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  if (through_intermediate) {
+    int status = 0;
+    waitpid(child, &status, 0);  // the intermediate exits at once
+  }
+  out_line(std::string("demo-engine: started detached ") +
+           (through_intermediate ? "grandchild" : "child pid=" + std::to_string(child)));
+}
+#endif
+
+// ---------------------------------------------------------------------------
 // Main loop.
 
 using Clock = std::chrono::steady_clock;
@@ -666,6 +787,7 @@ int run(const Options& opt) {
   configure(db);
   create_schema(db);
   const long long session_id = open_session(db, opt.run_id);
+  if (opt.detached != Options::Detached::kNone) start_detached_copy(opt);
   {
     OrderWriter writer(db, session_id);
     if (opt.flood_bytes > 0) flood_stdout(opt.flood_bytes);

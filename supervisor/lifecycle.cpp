@@ -47,6 +47,7 @@ class Session {
     recover_lost_runs(*lock_, history_, config_);
     begin_run();
     if (auto refused = check_location()) return abort_run(*refused, "network_filesystem");
+    if (auto refused = check_sole_writer()) return abort_run(*refused, "db_open_elsewhere");
     if (auto lost = examine_wal()) return abort_run(*lost, "wal_lost");
     const auto continuity = compare_with_last_run();
     if (continuity.stopped) return abort_run(stopped_early(), "stop_requested");
@@ -54,7 +55,7 @@ class Session {
     const auto startup = gate_and_pre_backup();
     if (startup.stopped) return abort_run(stopped_early(), "stop_requested");
     if (!startup.gate.passed()) return abort_run(*startup.gate.failure, "integrity_failed");
-    if (auto refused = check_sole_writer()) return abort_run(*refused, "db_open_elsewhere");
+    if (auto refused = check_sole_writer()) return abort_run(*refused, "db_open_elsewhere");  // again
     if (watch_->stop_requested_before_start()) return abort_run(stopped_early(), "stop_requested");
     mark_running();
     if (auto spawned = spawn_engine(); !spawned) return abort_run(spawned.error(), "spawn_failed");
@@ -181,6 +182,10 @@ class Session {
   }
 
   // The engine is the sole writer: no one else may hold the DB or its -wal.
+  // First before anything reads the DB: what another writer changes as it
+  // is read proves nothing (the WAL's evidence, continuity, the gate), and
+  // a copy of it is wasted work. Then again just before the engine starts,
+  // for a process that opened the DB while the gate ran.
   std::optional<Error> check_sole_writer() {
     if (!config_.database.refuse_if_open_elsewhere) return std::nullopt;
     return open_elsewhere_error(config_.database.path,

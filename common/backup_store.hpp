@@ -154,11 +154,14 @@ std::string future_stamp_warning(const BackupFile& backup);
 // mode so it stands alone without -wal/-shm files. Used by backups,
 // snapshots and restores.
 //
-// Without `progress` or a `stop` that can be requested, the copy is one
-// backup step: one read transaction that finishes while the engine writes.
-// With either, the copy goes in chunks, so a percentage can be shown and a
-// stop is seen between them; if a write by another process restarts the
-// copy, the rest is done in one step, so it still always finishes.
+// The copy reads one snapshot of the source: a read transaction held from
+// before the first page to after the last, so a writer in another process
+// never restarts it and it finishes in a time bounded by the DB's size
+// (in WAL mode the writer goes on meanwhile). Without `progress` or a
+// `stop` that can be requested, it is one backup step; with either, it
+// goes in chunks, so a percentage can be shown and a stop is seen between
+// them. Should SQLite restart it anyway, it fails after a few restarts
+// with a message saying so: it never loops.
 //
 // On failure it removes the SQLite side files (-journal, -wal, -shm) its
 // own connection left beside `target`; the caller removes `target`. A full

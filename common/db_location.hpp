@@ -37,7 +37,7 @@ struct OpenHolder {
   long pid = 0;
   std::string executable;
   std::filesystem::path file;       // which of the files it has open
-  std::filesystem::path opened_as;  // the name it opened it by, where the OS tells (Linux)
+  std::filesystem::path opened_as = {};  // the name it opened it by, where the OS tells (Linux)
 };
 
 // Other processes (never this one) that have any of `files` open, under any

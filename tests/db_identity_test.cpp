@@ -210,4 +210,15 @@ TEST_CASE("issue 11 (small): another supervisor that has the DB open is named as
   CHECK(check.err.find("another engine-supervisor has the live DB") != std::string::npos);
   CHECK(check.err.find("pid " + std::to_string(a.process.pid())) != std::string::npos);
   CHECK(check.err.find("other processes have") == std::string::npos);
+
+  const auto json = test::run_command(
+      {test::supervisor_binary(), "check", "--db", alias.string(), "--quick", "--json"}, f.b.path());
+  const auto report = nlohmann::json::parse(json.out);
+  bool named = false;
+  for (const auto& holder : report["open_elsewhere"]) {
+    if (holder["pid"] != a.process.pid()) continue;
+    named = holder["engine_supervisor"].get<bool>() &&
+            holder["opened_as"] == f.a.db().string();
+  }
+  CHECK(named);
 }

@@ -28,6 +28,14 @@
 
 namespace es {
 
+namespace db_file_lock_detail {
+// The refusal both implementations give; SessionLock names the holder.
+inline Error held_elsewhere(const std::filesystem::path& db) {
+  return Error{ExitCode::kLocked,
+               "another engine-supervisor holds " + db.string() + " through another name"};
+}
+}  // namespace db_file_lock_detail
+
 class DbFileLock {
  public:
   // Takes the lock on the regular file at `db`. nullopt when no regular file

@@ -64,8 +64,7 @@ Result<std::optional<DbFileLock>> DbFileLock::acquire(const fs::path& db) {
   if (::fcntl(handle->fd, F_OFD_SETLK, &region) != 0) {
     const int error = errno;
     if (error == EAGAIN || error == EACCES) {
-      return Error{ExitCode::kLocked,
-                   "another engine-supervisor holds " + db.string() + " through another name"};
+      return db_file_lock_detail::held_elsewhere(db);
     }
     return io_error("lock (F_OFD_SETLK) of", db, error);
   }

@@ -41,8 +41,7 @@ Result<std::optional<DbFileLock>> DbFileLock::acquire(const fs::path& db) {
                   &region)) {
     const DWORD error = GetLastError();
     if (error == ERROR_LOCK_VIOLATION || error == ERROR_IO_PENDING) {
-      return Error{ExitCode::kLocked,
-                   "another engine-supervisor holds " + db.string() + " through another name"};
+      return db_file_lock_detail::held_elsewhere(db);
     }
     return Error{ExitCode::kIoError,
                  "lock (LockFileEx) of " + db.string() + " failed: " + win32_error_text(error)};

@@ -58,6 +58,17 @@ fs::path SessionLock::path_for(const fs::path& db_path) {
   return with_suffix(db_path, ".supervisor.lock");
 }
 
+Result<SessionLock> SessionLock::acquire(const fs::path& db_path) {
+  auto lock = lock_file(db_path);
+  if (!lock) return lock;
+  // The lock file goes by the name; the DB file's own lock by the file.
+  auto file_lock = session_lock_detail::lock_db_file(db_path);
+  if (!file_lock) return file_lock.error();
+  lock->db_path_ = db_path;
+  lock->file_lock_ = std::move(*file_lock);
+  return lock;
+}
+
 Result<void> SessionLock::probe(const fs::path& db_path) {
   std::error_code ec;
   if (fs::exists(fs::symlink_status(path_for(db_path), ec))) {

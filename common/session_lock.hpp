@@ -68,8 +68,9 @@ class SessionLock {
 
  private:
   struct Handle;
-  SessionLock(std::unique_ptr<Handle> handle, std::optional<LockHolder> previous,
-              std::filesystem::path db_path, std::optional<DbFileLock> file_lock);
+  SessionLock(std::unique_ptr<Handle> handle, std::optional<LockHolder> previous);
+  // The lock file's part of acquire(): one implementation per OS.
+  [[nodiscard]] static Result<SessionLock> lock_file(const std::filesystem::path& db_path);
   // The holder record as the lock file holds it, naming this lock's DB.
   std::string record_text(const LockHolder& holder) const;
 

@@ -51,7 +51,7 @@ std::string whose(const fs::path& path) {
 
 }  // namespace
 
-Result<SessionLock> SessionLock::acquire(const fs::path& db_path) {
+Result<SessionLock> SessionLock::lock_file(const fs::path& db_path) {
   auto handle = std::make_unique<Handle>();
   handle->path = path_for(db_path);
   if (auto missing = session_lock_detail::missing_db_folder(db_path)) return *missing;
@@ -72,18 +72,11 @@ Result<SessionLock> SessionLock::acquire(const fs::path& db_path) {
     return session_lock_detail::held_elsewhere(db_path, handle->path, read_all(handle->fd));
   }
   auto previous = parse_lock_holder(read_all(handle->fd));
-  // The lock file goes by the name; the DB file's own lock by the file.
-  auto file_lock = session_lock_detail::lock_db_file(db_path);
-  if (!file_lock) return file_lock.error();
-  return SessionLock(std::move(handle), std::move(previous), db_path, std::move(*file_lock));
+  return SessionLock(std::move(handle), std::move(previous));
 }
 
-SessionLock::SessionLock(std::unique_ptr<Handle> handle, std::optional<LockHolder> previous,
-                         fs::path db_path, std::optional<DbFileLock> file_lock)
-    : handle_(std::move(handle)),
-      previous_(std::move(previous)),
-      db_path_(std::move(db_path)),
-      file_lock_(std::move(file_lock)) {}
+SessionLock::SessionLock(std::unique_ptr<Handle> handle, std::optional<LockHolder> previous)
+    : handle_(std::move(handle)), previous_(std::move(previous)) {}
 
 SessionLock::SessionLock(SessionLock&& other) noexcept = default;
 SessionLock::~SessionLock() = default;

@@ -14,6 +14,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Supervisor A running, its engine started: it holds both locks.
+struct RunningA {
+  test::ChildProcess process;
+  explicit RunningA(const test::RunFixture& a)
+      : process(a.run_argv(), test::ChildProcess::Options{a.dir.path(), false}) {
+    REQUIRE(test::wait_until([&] { return fs::exists(a.marker()); }, 20));
+  }
+  ~RunningA() {
+    process.send(SIGTERM);
+    process.wait();
+  }
+};
+
 // Supervisor A owns a/live.db (RunFixture); config B, in a folder of its
 // own, names the same file by another name.
 struct TwoNames {
@@ -21,6 +34,17 @@ struct TwoNames {
   test::TempDir b;
 
   fs::path config_b() const { return b / "engine-supervisor.yaml"; }
+  // A's engine runs until A is stopped; B's would run briefly, were it started.
+  void configure_both(const fs::path& name_for_b) {
+    a.configure({"--interval-ms", "20"});
+    configure_b(name_for_b);
+  }
+  // B was refused with 75, naming A's pid, and its engine never started.
+  void check_b_refused(const test::CommandResult& result, const RunningA& running) const {
+    CHECK(result.exit_code == 75);
+    CHECK(result.err.find("pid " + std::to_string(running.process.pid())) != std::string::npos);
+    CHECK_FALSE(fs::exists(marker_b()));
+  }
   fs::path marker_b() const { return b / "engine.started"; }
 
   void configure_b(const fs::path& db_name, const std::string& database_extra = "") {
@@ -43,19 +67,6 @@ struct TwoNames {
   }
 };
 
-// Supervisor A running, its engine started: it holds both locks.
-struct RunningA {
-  test::ChildProcess process;
-  explicit RunningA(const test::RunFixture& a)
-      : process(a.run_argv(), test::ChildProcess::Options{a.dir.path(), false}) {
-    REQUIRE(test::wait_until([&] { return fs::exists(a.marker()); }, 20));
-  }
-  ~RunningA() {
-    process.send(SIGTERM);
-    process.wait();
-  }
-};
-
 // A second path to a folder: a bind mount, unmounted on the way out.
 struct BindMount {
   fs::path target;
@@ -73,25 +84,18 @@ struct BindMount {
   }
 };
 
-void check_refused_naming_a(const test::CommandResult& result, const RunningA& a) {
-  CHECK(result.exit_code == 75);
-  CHECK(result.err.find("pid " + std::to_string(a.process.pid())) != std::string::npos);
-}
-
 }  // namespace
 
 TEST_CASE("issue 11.1: a second run through a hard link is refused with 75, naming the first") {
   TwoNames f;
   const auto alias = f.b / "alias.db";
   fs::create_hard_link(f.a.db(), alias);
-  f.a.configure({"--interval-ms", "20"});
-  f.configure_b(alias);
+  f.configure_both(alias);
   {
     RunningA a(f.a);
     const auto result = f.run_b();
-    check_refused_naming_a(result, a);
+    f.check_b_refused(result, a);
     CHECK(result.err.find("through " + f.a.db().string()) != std::string::npos);
-    CHECK_FALSE(fs::exists(f.marker_b()));
   }
   CHECK(run_integrity_check(f.a.db(), CheckMode::kFull).ok());
 }
@@ -100,11 +104,9 @@ TEST_CASE("issue 11.1: a second run through a file symlink is refused with 75, n
   TwoNames f;
   const auto alias = f.b / "alias.db";
   fs::create_symlink(f.a.db(), alias);
-  f.a.configure({"--interval-ms", "20"});
-  f.configure_b(alias);
+  f.configure_both(alias);
   RunningA a(f.a);
-  check_refused_naming_a(f.run_b(), a);
-  CHECK_FALSE(fs::exists(f.marker_b()));
+  f.check_b_refused(f.run_b(), a);
   // Nothing of the supervisor's beside the symlink: it names the real file.
   CHECK_FALSE(fs::exists(f.b / "alias.db.supervisor.lock"));
 }
@@ -116,12 +118,9 @@ TEST_CASE("issue 11.1: a second run through a bind mount of the DB's folder is r
     WARN_MESSAGE(false, "SKIPPED: cannot bind-mount a folder here: " << mount.why_not);
     return;
   }
-  f.a.configure({"--interval-ms", "20"});
-  f.configure_b(mount.target / "live.db");
+  f.configure_both(mount.target / "live.db");
   RunningA a(f.a);
-  const auto result = f.run_b();
-  check_refused_naming_a(result, a);
-  CHECK_FALSE(fs::exists(f.marker_b()));
+  f.check_b_refused(f.run_b(), a);
 
   // The open-holders look sees A's engine through the other path too.
   const auto holders = find_open_holders({mount.target / "live.db"});
@@ -141,8 +140,8 @@ TEST_CASE("issue 11.1: restore --latest through a hard link or a symlink is refu
   for (const auto& alias : {hard, soft}) {
     CAPTURE(alias);
     f.configure_b(alias, "  backup_dir: " + nlohmann::json((f.a.dir / "backups").string()).dump() + "\n");
-    check_refused_naming_a(f.command_b({"restore", "--latest", "--yes"}), a);
-    check_refused_naming_a(f.command_b({"restore", "--latest", "--dry-run"}), a);
+    f.check_b_refused(f.command_b({"restore", "--latest", "--yes"}), a);
+    f.check_b_refused(f.command_b({"restore", "--latest", "--dry-run"}), a);
   }
   for (const auto& entry : fs::directory_iterator(f.a.dir.path())) {
     CHECK(entry.path().filename().string().find(".replaced.") == std::string::npos);

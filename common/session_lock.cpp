@@ -52,6 +52,15 @@ Error held_through_another_name(const fs::path& db_path) {
                    kStopFirst};
 }
 
+// The DB file's own lock, with a refusal that names the holder.
+Result<std::optional<DbFileLock>> take_db_file_lock(const fs::path& db_path) {
+  auto lock = DbFileLock::acquire(db_path);
+  if (!lock && lock.error().exit_code == ExitCode::kLocked) {
+    return held_through_another_name(db_path);
+  }
+  return lock;
+}
+
 }  // namespace
 
 fs::path SessionLock::path_for(const fs::path& db_path) {
@@ -62,7 +71,7 @@ Result<SessionLock> SessionLock::acquire(const fs::path& db_path) {
   auto lock = lock_file(db_path);
   if (!lock) return lock;
   // The lock file goes by the name; the DB file's own lock by the file.
-  auto file_lock = session_lock_detail::lock_db_file(db_path);
+  auto file_lock = take_db_file_lock(db_path);
   if (!file_lock) return file_lock.error();
   lock->db_path_ = db_path;
   lock->file_lock_ = std::move(*file_lock);
@@ -78,7 +87,7 @@ Result<void> SessionLock::probe(const fs::path& db_path) {
     return {};
   }
   // No lock file under this name, but the DB may be held through another.
-  auto file_lock = session_lock_detail::lock_db_file(db_path);
+  auto file_lock = take_db_file_lock(db_path);
   if (!file_lock) return file_lock.error();
   return {};
 }
@@ -88,7 +97,7 @@ Result<void> SessionLock::lock_db_file() {
   // first. Nothing can hold the restored file meanwhile: it was made a
   // moment ago, and no other name leads to it.
   file_lock_.reset();
-  auto fresh = session_lock_detail::lock_db_file(db_path_);
+  auto fresh = take_db_file_lock(db_path_);
   if (!fresh) return fresh.error();
   file_lock_ = std::move(*fresh);
   return {};
@@ -119,14 +128,6 @@ Error held_elsewhere(const fs::path& db_path, const fs::path& lock_path,
   }
   return Error{ExitCode::kLocked, "another supervisor holds this DB: " + who + " has the lock " +
                                       lock_path.string() + " on " + db_path.string() + kStopFirst};
-}
-
-Result<std::optional<DbFileLock>> lock_db_file(const fs::path& db_path) {
-  auto lock = DbFileLock::acquire(db_path);
-  if (!lock && lock.error().exit_code == ExitCode::kLocked) {
-    return held_through_another_name(db_path);
-  }
-  return lock;
 }
 
 }  // namespace session_lock_detail

@@ -88,9 +88,6 @@ std::optional<Error> missing_db_folder(const std::filesystem::path& db_path);
 // kLocked, naming the holder recorded in `lock_content` (pid, run, start).
 Error held_elsewhere(const std::filesystem::path& db_path,
                      const std::filesystem::path& lock_path, const std::string& lock_content);
-// The DB file's own lock (DbFileLock::acquire), with a refusal that names
-// the supervisor holding it through another name.
-[[nodiscard]] Result<std::optional<DbFileLock>> lock_db_file(const std::filesystem::path& db_path);
 }  // namespace session_lock_detail
 
 // JSON text of a holder record and back; unreadable text is nullopt.

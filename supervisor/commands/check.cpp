@@ -66,9 +66,12 @@ ExitCode run_check_command(const CheckOptions& options) {
   if (options.json) {
     nlohmann::json open_by = nlohmann::json::array();
     for (const auto& holder : holders) {
-      open_by.push_back({{"pid", holder.pid},
-                         {"executable", holder.executable},
-                         {"file", holder.file.string()}});
+      nlohmann::json entry{{"pid", holder.pid},
+                           {"executable", holder.executable},
+                           {"file", holder.file.string()},
+                           {"engine_supervisor", is_supervisor(holder)}};
+      if (!holder.opened_as.empty()) entry["opened_as"] = holder.opened_as.string();
+      open_by.push_back(entry);
     }
     const nlohmann::json out = {
         {"db_path", config.database.path.string()},

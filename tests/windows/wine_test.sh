@@ -5,7 +5,8 @@
 #  - a supervised run of the demo engine that ends clean with both backups;
 #  - a run whose engine is killed, which ends unclean;
 #  - no viewer when there is no console window (output redirected);
-#  - a DB path with spaces and non-ASCII characters.
+#  - a DB path with spaces and non-ASCII characters;
+#  - a second run and a restore through a hard link to a running run's DB.
 # What Wine cannot stand in for is skipped by name, never passed.
 # Usage: tests/windows/wine_test.sh BUILD_DIR (holding the .exe files)
 set -uo pipefail
@@ -151,6 +152,33 @@ check "and its summary says unclean with no post-session backup" \
            grep -q '\"post_session_backup\": null' '$dir/logs/latest.json'"
 check "and the DB still passes integrity_check" \
   bash -c "sqlite3 '$dir/live.db' 'PRAGMA integrity_check' | grep -qx ok"
+
+echo "== one DB file, two names (issue 11.1)"
+dir="$work/owner"
+alias_dir="$work/alias"
+mkdir -p "$dir" "$alias_dir"
+make_db "$dir/live.db" 200
+run_config "$dir" --seconds 15 --interval-ms 50
+ln "$dir/live.db" "$alias_dir/alias.db"
+sed -e 's/path: live.db/path: alias.db/' \
+    -e "s|backup_dir: backups|backup_dir: '$(winpath "$dir/backups")'|" \
+    "$dir/engine-supervisor.yaml" >"$alias_dir/engine-supervisor.yaml"
+(cd "$dir" && sup run --config "$(winpath "$dir/engine-supervisor.yaml")" >"$work/owner.log" 2>&1) &
+owner=$!
+for _ in $(seq 100); do ls "$dir"/backups/live.db.bak.* >/dev/null 2>&1 && break; sleep 0.2; done
+sleep 2
+(cd "$alias_dir" && sup run --config "$(winpath "$alias_dir/engine-supervisor.yaml")" >"$work/alias.log" 2>&1)
+code=$?
+check "a second run through a hard link exits 75, the file itself being locked (LockFileEx)" \
+  bash -c "[ $code -eq 75 ] && grep -q 'through another name' '$work/alias.log'"
+(cd "$alias_dir" && sup restore --latest --yes --config "$(winpath "$alias_dir/engine-supervisor.yaml")" >"$work/alias-restore.log" 2>&1)
+code=$?
+check "restore --latest through the hard link exits 75 and moves nothing aside" \
+  bash -c "[ $code -eq 75 ] && ! ls '$dir'/live.db.replaced.* >/dev/null 2>&1"
+wait "$owner"
+code=$?
+check "the first run, through the DB's own name, ends clean and its DB passes integrity_check" \
+  bash -c "[ $code -eq 0 ] && sqlite3 '$dir/live.db' 'PRAGMA integrity_check' | grep -qx ok"
 
 skip "engine killed from outside (taskkill /F): Wine reports exit code 0 for a killed process, so a kill cannot be told from a clean exit here; covered on Linux by the kill -9 tests"
 skip "DB open elsewhere (Restart Manager): not exercised under Wine; covered on Linux with /proc/*/fd and a real process holding the DB"

@@ -3,8 +3,9 @@
 //
 // Fails closed. The DB passes only if it exists (or allow_missing says a
 // missing DB is a first run), its check says `ok`, and it is not empty while
-// backups of it exist: a 0-byte or schema-less DB passes integrity_check, but
-// beside backups it means data was lost. A failure carries the exact message
+// backups of it that hold tables exist: a 0-byte or schema-less DB passes
+// integrity_check, but beside such backups it means data was lost. (A backup
+// without tables is no such evidence: see BackupStore::count_holding_tables.) A failure carries the exact message
 // an operator needs: the headline, the DB, the first failure rows, the newest
 // backup that verifies and the command that restores it.
 // Before any of that, the WAL's own evidence (wal_evidence.hpp): committed

@@ -269,6 +269,9 @@ class Session {
       spdlog::warn("{} does not exist: first run (database.allow_missing is true); no check, "
                    "no pre-session backup",
                    config_.database.path.string());
+      if (check.take_backup) {
+        health.pre_session_backup_skipped = "the DB does not exist yet (first run)";
+      }
     } else if (result.stopped) {
       spdlog::warn("stop requested during the integrity check and pre-session backup: no "
                    "backup was kept, and the engine will not be started");
@@ -279,6 +282,10 @@ class Session {
       health.pre_session_backup = result.backup->file.path.filename().string();
       spdlog::info("pre-session backup {} written and verified", result.backup->file.path.string());
       record_retention(*result.backup);
+    } else if (result.backup_skipped) {
+      // Expected on a first run: the engine has not set the DB up yet.
+      health.pre_session_backup_skipped = *result.backup_skipped;
+      spdlog::info("pre-session backup skipped: {}", *result.backup_skipped);
     } else if (result.backup_error) {
       health.pre_session_backup_error = result.backup_error->message;
       warn("pre-session backup failed, continuing without it: " + result.backup_error->message);
@@ -439,6 +446,11 @@ class Session {
     if (!taken) {
       health.post_session_backup_error = taken.error().message;
       warn("post-session backup failed: " + taken.error().message);
+      return;
+    }
+    if (taken->skipped) {
+      health.post_session_backup_skipped = *taken->skipped;
+      spdlog::info("post-session backup skipped: {}", *taken->skipped);
       return;
     }
     health.post_session_backup = taken->file.path.filename().string();

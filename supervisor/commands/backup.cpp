@@ -24,6 +24,12 @@ ExitCode run_backup_command(const BackupOptions& options) {
     report_failure(taken.error());
     return taken.error().exit_code;
   }
+  if (taken->skipped) {
+    // Nothing to restore in it, and a backup would count as evidence that
+    // the DB once held data (integrity_gate.hpp): none is written.
+    report_failure(Error{ExitCode::kDbMissing, *taken->skipped});
+    return ExitCode::kDbMissing;
+  }
   for (const auto& warning : taken->warnings) spdlog::warn("{}", warning);
   spdlog::info("backup of {} written and verified in {:.2f} s", config.database.path.string(),
                taken->seconds);

@@ -34,6 +34,13 @@ void make_db(const fs::path& path, int rows, int payload_bytes) {
   sqlite3_close(db);
 }
 
+void make_schema_less_db(const fs::path& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open(path.string().c_str(), &db) != SQLITE_OK) throw std::runtime_error("open " + path.string());
+  exec(db, "PRAGMA user_version=7");  // writes page 1, and nothing else
+  sqlite3_close(db);
+}
+
 namespace {
 
 sqlite3* open_writer(const fs::path& path) {

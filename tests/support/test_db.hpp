@@ -16,6 +16,11 @@ namespace es::test {
 // `payload_bytes` each, plus an index, and checkpoints it into the main file.
 void make_db(const std::filesystem::path& path, int rows = 200, int payload_bytes = 200);
 
+// A DB of one page with no table in it: what an engine that opened a new DB
+// and set a pragma, but created nothing yet, leaves (and what a backup of a
+// 0-byte DB used to be).
+void make_schema_less_db(const std::filesystem::path& path);
+
 // The state a killed engine leaves: `rows` more rows in `commits`
 // transactions, committed into the -wal only, beside the -shm that indexes
 // them. `db` must hold a DB made by make_db with no side files. Made by

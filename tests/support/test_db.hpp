@@ -16,6 +16,11 @@ namespace es::test {
 // `payload_bytes` each, plus an index, and checkpoints it into the main file.
 void make_db(const std::filesystem::path& path, int rows = 200, int payload_bytes = 200);
 
+// A WAL-mode DB of about `megabytes` MiB (table `big(id, b)` of 1 MiB
+// blobs), fast to make: for a copy that takes long enough to be
+// interrupted.
+void make_big_db(const std::filesystem::path& path, int megabytes);
+
 // A DB of one page with no table in it: what an engine that opened a new DB
 // and set a pragma, but created nothing yet, leaves (and what a backup of a
 // 0-byte DB used to be).

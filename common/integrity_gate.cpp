@@ -146,6 +146,9 @@ GateResult run_integrity_gate(const GateRequest& request, const CheckProgress& p
       return result;
     }
   }
+  // Raw, before SQLite: the read below rolls it back in a private copy,
+  // and would say nothing of it.
+  result.hot_journal = find_hot_journal(request.db_path);
   result.report = run_integrity_check(request.db_path, request.mode, progress, stop);
   const BackupStore store(request.db_path, request.backup_dir);
   const auto& report = result.report;

@@ -517,8 +517,9 @@ class Session {
     spdlog::info("post-session backup {} written and verified", taken->file.path.string());
   }
 
-  // The one write the supervisor makes to the live DB, and why it keeps the
-  // engine the sole writer: it adds no content. It moves pages already
+  // One of the two writes the supervisor makes to the live DB (the other
+  // rolls back a hot journal before the gate), and why it keeps the engine
+  // the sole writer: it adds no content. It moves pages already
   // committed from the -wal into the main file, with the engine gone, the
   // lock held and no other process on the DB (see common/wal_fold.hpp). It
   // runs also after a stop request cut the backup short: it is short, and

@@ -49,7 +49,10 @@ Result<fs::path> create_evidence_folder(const fs::path& db_path, const fs::path&
   std::error_code ec;
   fs::create_directories(backup_dir, ec);
   for (int sequence = 1; sequence < 100; ++sequence) {
-    auto folder = backup_dir / (sequence == 1 ? base : with_suffix(base, "-" + std::to_string(sequence)));
+    // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "-" + string.
+    std::string suffix = sequence == 1 ? "" : "-";
+    if (sequence > 1) suffix += std::to_string(sequence);
+    auto folder = backup_dir / with_suffix(base, suffix);
     if (fs::create_directory(folder, ec)) return folder;
     if (ec) {
       return Error{ExitCode::kIoError,

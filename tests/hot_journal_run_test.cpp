@@ -10,7 +10,6 @@
 #include <doctest/doctest.h>
 
 #include "common/integrity_check.hpp"
-#include "common/sqlite_db.hpp"
 #include "support/run_fixture.hpp"
 
 using namespace es;
@@ -20,14 +19,6 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path side(const fs::path& db, const char* suffix) { return fs::path(db.string() + suffix); }
-
-std::int64_t uncommitted_rows(const fs::path& db) {
-  auto reader = SqliteDb::open_read_only(db);
-  REQUIRE(reader.has_value());
-  auto count = reader->query_int("SELECT count(*) FROM t WHERE length(payload) = 300", "count");
-  REQUIRE(count.has_value());
-  return *count;
-}
 
 std::vector<fs::path> evidence_folders(const RunFixture& f) {
   std::vector<fs::path> found;
@@ -107,7 +98,7 @@ TEST_CASE("issue 11.2: `run` sets the DB and its hot journal aside, rolls the jo
   // The rows of the crashed transaction are gone; the committed ones remain.
   CHECK_FALSE(fs::exists(side(f.db(), "-journal")));
   CHECK(test::count_rows(f.db()) == 200);
-  CHECK(uncommitted_rows(f.db()) == 0);
+  CHECK(test::uncommitted_rows(f.db()) == 0);
   CHECK(test::count_rows(f.db(), "orders") > 0);  // and the engine ran on it
   CHECK(run_integrity_check(f.db(), CheckMode::kQuick).ok());
   // The forensic copy holds the DB and the journal as the crash left them.
@@ -123,7 +114,7 @@ TEST_CASE("issue 11.2: `run` sets the DB and its hot journal aside, rolls the jo
   REQUIRE(health["pre_session_backup"].is_string());
   const auto pre = f.dir / "backups" / health["pre_session_backup"].get<std::string>();
   CHECK(test::count_rows(pre) == 200);
-  CHECK(uncommitted_rows(pre) == 0);
+  CHECK(test::uncommitted_rows(pre) == 0);
   // Recorded: db_health, a loud warning naming the files and the copy, the history.
   REQUIRE(health["hot_journal"].is_object());
   CHECK(health["hot_journal"]["rolled_back"] == true);

@@ -11,7 +11,6 @@
 
 #include "common/integrity_check.hpp"
 #include "common/integrity_gate.hpp"
-#include "common/sqlite_db.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_db.hpp"
 
@@ -21,15 +20,6 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path side(const fs::path& db, const char* suffix) { return fs::path(db.string() + suffix); }
-
-// Rows of the crashed transaction: leave_hot_journal writes 300-byte payloads.
-std::int64_t uncommitted_rows(const fs::path& db) {
-  auto reader = SqliteDb::open_read_only(db);
-  REQUIRE(reader.has_value());
-  auto count = reader->query_int("SELECT count(*) FROM t WHERE length(payload) = 300", "count");
-  REQUIRE(count.has_value());
-  return *count;
-}
 
 }  // namespace
 
@@ -68,7 +58,7 @@ TEST_CASE("issue 11.2: a crashed writer's hot journal is rolled back after the D
   CHECK_FALSE(fs::exists(side(db, "-journal")));
   CHECK_FALSE(find_hot_journal(db).has_value());
   CHECK(test::count_rows(db) == 150);
-  CHECK(uncommitted_rows(db) == 0);
+  CHECK(test::uncommitted_rows(db) == 0);
   CHECK(rolled->db_bytes_after == fs::file_size(db));
   CHECK(rolled->db_bytes_after < db_bytes.size());
   const auto report = run_integrity_check(db, CheckMode::kQuick);

@@ -138,11 +138,17 @@ std::map<std::string, std::string> folder_contents(const fs::path& folder) {
 }
 
 std::int64_t count_rows(const fs::path& path, const std::string& table) {
+  return count_rows_where(path, table, "1");
+}
+
+std::int64_t count_rows_where(const fs::path& path, const std::string& table,
+                              const std::string& condition) {
   sqlite3* db = nullptr;
   sqlite3_open_v2(path.string().c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
   sqlite3_stmt* statement = nullptr;
   std::int64_t count = -1;
-  if (sqlite3_prepare_v2(db, ("SELECT count(*) FROM " + table).c_str(), -1, &statement, nullptr) ==
+  const auto sql = "SELECT count(*) FROM " + table + " WHERE " + condition;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) ==
           SQLITE_OK &&
       sqlite3_step(statement) == SQLITE_ROW) {
     count = sqlite3_column_int64(statement, 0);

@@ -44,6 +44,14 @@ void leave_hot_journal(const std::filesystem::path& db, int rows);
 std::map<std::string, std::string> folder_contents(const std::filesystem::path& folder);
 
 std::int64_t count_rows(const std::filesystem::path& path, const std::string& table = "t");
+// The rows of `table` for which the SQL `condition` holds; -1 if unreadable.
+std::int64_t count_rows_where(const std::filesystem::path& path, const std::string& table,
+                              const std::string& condition);
+// The rows of a crashed transaction that leave_hot_journal left spilled
+// into the DB (its 300-byte payloads): 0 once the journal is rolled back.
+inline std::int64_t uncommitted_rows(const std::filesystem::path& path) {
+  return count_rows_where(path, "t", "length(payload) = 300");
+}
 int page_size_of(const std::filesystem::path& path);
 
 // Overwrites `length` bytes at `offset` with `byte` or with pseudo-random garbage.

@@ -10,6 +10,7 @@
 #include "common/db_continuity.hpp"
 #include "common/evidence_aside.hpp"
 #include "common/filesystem_probe.hpp"
+#include "common/hot_journal.hpp"
 #include "common/logging.hpp"
 #include "common/progress.hpp"
 #include "common/os_info.hpp"
@@ -51,6 +52,7 @@ class Session {
     const auto continuity = compare_with_last_run();
     if (continuity.stopped) return abort_run(stopped_early(), "stop_requested");
     if (continuity.refusal) return abort_run(*continuity.refusal, "changed_between_sessions");
+    if (auto refused = roll_back_hot_journal()) return abort_run(refused->error, refused->halt_reason);
     const auto startup = gate_and_pre_backup();
     if (startup.stopped) return abort_run(stopped_early(), "stop_requested");
     if (!startup.gate.passed()) return abort_run(*startup.gate.failure, "integrity_failed");
@@ -226,6 +228,61 @@ class Session {
     return std::nullopt;
   }
 
+  struct Refusal {
+    Error error;
+    std::string halt_reason;
+  };
+
+  // Before the gate: a hot rollback journal (a writer cut off in a
+  // transaction) is rolled back here, with the lock held and no other
+  // process on the DB, after a copy of the DB and the journal is set aside
+  // as evidence; not by the engine's first read, unseen (hot_journal.hpp).
+  // After the continuity check, which compares the DB as the last run left
+  // it; the DB the rollback makes is recorded for the next one.
+  std::optional<Refusal> roll_back_hot_journal() {
+    const auto found = find_hot_journal(config_.database.path);
+    if (!found) return std::nullopt;
+    auto& health = summary_.db_health;
+    health.hot_journal = to_json(*found);
+    (*health.hot_journal)["rolled_back"] = false;
+    spdlog::warn("hot rollback journal found: {}. Setting a copy of the DB and the journal aside, "
+                 "then rolling it back…",
+                 describe(*found));
+    std::optional<Result<JournalRollback>> rolled;
+    std::optional<nlohmann::json> at_rest;
+    watch_->run_step([&](std::stop_token stop) {
+      rolled = es::roll_back_hot_journal(*found, config_.database.backup_dir, Clock::now());
+      if (!*rolled) return;
+      // The DB as the rollback left it: a record of the DB, as a run's end
+      // makes one, so the next start finds it as this run made it.
+      if (auto looked = look_at_db(config_.database.path, true, stop)) at_rest = to_json(*looked);
+    });
+    if (!*rolled) {
+      const auto& error = rolled->error();
+      (*health.hot_journal)["error"] = error.message;
+      return Refusal{error, error.exit_code == ExitCode::kLocked ? "db_open_elsewhere"
+                                                                 : "hot_journal_not_rolled_back"};
+    }
+    const auto& done = rolled->value();
+    (*health.hot_journal)["rolled_back"] = true;
+    (*health.hot_journal)["evidence_folder"] = done.evidence_folder.string();
+    (*health.hot_journal)["db_bytes_after"] = done.db_bytes_after;
+    rolled_back_journal_ = true;
+    warn("hot rollback journal rolled back: " + found->journal.string() + " (" +
+         std::to_string(found->journal_bytes) + " bytes) held the pages of a transaction its "
+         "writer never committed; SQLite restored them into " + config_.database.path.string() +
+         " (" + std::to_string(found->db_bytes) + " → " + std::to_string(done.db_bytes_after) +
+         " bytes) and deleted the journal. The DB and the journal as they were are in " +
+         done.evidence_folder.string() + ". The gate checks the result.");
+    if (auto recorded = history_.append(hot_journal_rolled_back_event(
+            run_id_, iso8601_utc(Clock::now()), *health.hot_journal, at_rest));
+        !recorded) {
+      warn("could not record the rollback of the hot journal in the history (" +
+           recorded.error().message + "); the next start will find the DB changed");
+    }
+    return std::nullopt;
+  }
+
   GateRequest gate_request() const {
     GateRequest gate{config_.database.path, config_.database.backup_dir,
                      config_.db_safeguards.integrity_check_mode, config_.database.allow_missing,
@@ -240,7 +297,9 @@ class Session {
     const auto& safeguards = config_.db_safeguards;
     StartupCheckRequest check;
     check.gate = gate_request();
-    check.run_gate = safeguards.integrity_check_on_startup;
+    // A DB the supervisor itself just rolled back is checked whatever the
+    // config says.
+    check.run_gate = safeguards.integrity_check_on_startup || rolled_back_journal_;
     check.take_backup = safeguards.pre_session_backup_enabled;
     check.retention = retention_policy(safeguards);
     if (check.run_gate) {
@@ -269,6 +328,9 @@ class Session {
       spdlog::warn("{} does not exist: first run (database.allow_missing is true); no check, "
                    "no pre-session backup",
                    config_.database.path.string());
+      if (check.take_backup) {
+        health.pre_session_backup_skipped = "the DB does not exist yet (first run)";
+      }
     } else if (result.stopped) {
       spdlog::warn("stop requested during the integrity check and pre-session backup: no "
                    "backup was kept, and the engine will not be started");
@@ -279,6 +341,10 @@ class Session {
       health.pre_session_backup = result.backup->file.path.filename().string();
       spdlog::info("pre-session backup {} written and verified", result.backup->file.path.string());
       record_retention(*result.backup);
+    } else if (result.backup_skipped) {
+      // Expected on a first run: the engine has not set the DB up yet.
+      health.pre_session_backup_skipped = *result.backup_skipped;
+      spdlog::info("pre-session backup skipped: {}", *result.backup_skipped);
     } else if (result.backup_error) {
       health.pre_session_backup_error = result.backup_error->message;
       warn("pre-session backup failed, continuing without it: " + result.backup_error->message);
@@ -441,13 +507,19 @@ class Session {
       warn("post-session backup failed: " + taken.error().message);
       return;
     }
+    if (taken->skipped) {
+      health.post_session_backup_skipped = *taken->skipped;
+      spdlog::info("post-session backup skipped: {}", *taken->skipped);
+      return;
+    }
     health.post_session_backup = taken->file.path.filename().string();
     record_retention(*taken);
     spdlog::info("post-session backup {} written and verified", taken->file.path.string());
   }
 
-  // The one write the supervisor makes to the live DB, and why it keeps the
-  // engine the sole writer: it adds no content. It moves pages already
+  // One of the two writes the supervisor makes to the live DB (the other
+  // rolls back a hot journal before the gate), and why it keeps the engine
+  // the sole writer: it adds no content. It moves pages already
   // committed from the -wal into the main file, with the engine gone, the
   // lock held and no other process on the DB (see common/wal_fold.hpp). It
   // runs also after a stop request cut the backup short: it is short, and
@@ -597,6 +669,7 @@ class Session {
   std::string run_id_;
   SessionSummary summary_;
   bool marked_running_ = false;
+  bool rolled_back_journal_ = false;
 };
 
 }  // namespace

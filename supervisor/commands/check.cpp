@@ -63,6 +63,9 @@ ExitCode run_check_command(const CheckOptions& options) {
   if (auto open_elsewhere = open_elsewhere_error(config.database.path, holders)) {
     spdlog::warn("{}", open_elsewhere->message);
   }
+  if (gate.hot_journal) {
+    spdlog::warn("{}", hot_journal_notice(*gate.hot_journal, config.database.backup_dir));
+  }
   if (options.json) {
     nlohmann::json open_by = nlohmann::json::array();
     for (const auto& holder : holders) {
@@ -81,7 +84,8 @@ ExitCode run_check_command(const CheckOptions& options) {
         {"seconds", gate.report.seconds},
         {"filesystem", {{"type", location.filesystem.type}, {"network", location.filesystem.network}}},
         {"open_elsewhere", open_by},
-        {"wal_evidence", gate.wal ? to_json(*gate.wal) : nlohmann::json(nullptr)}};
+        {"wal_evidence", gate.wal ? to_json(*gate.wal) : nlohmann::json(nullptr)},
+        {"hot_journal", gate.hot_journal ? to_json(*gate.hot_journal) : nlohmann::json(nullptr)}};
     console_write(ConsoleStream::kOut, json_text(out, 2) + "\n");
     if (gate.failure) log_to_files_only(gate.failure->message);
   } else if (gate.passed()) {

@@ -73,11 +73,26 @@ struct EngineConfig {
   bool operator==(const EngineConfig&) const = default;
 };
 
+// One of db_checks: the application's own invariant as read-only SQL
+// (common/db_checks.hpp runs it).
+struct DbCheckConfig {
+  std::string name;
+  std::string sql;
+  std::optional<std::string> expect_value;  // expect: {value: X}; none: expect: no_rows
+  bool at_startup = true;                   // when: startup, post_session, or both
+  bool after_session = true;
+  bool refuse = true;  // on_fail: refuse (fail closed at startup) or warn
+  int timeout_seconds = 10;
+
+  bool operator==(const DbCheckConfig&) const = default;
+};
+
 struct Config {
   std::filesystem::path source_file;  // empty when built from --db
   DatabaseConfig database;
   SafeguardsConfig db_safeguards;
   EngineConfig engine;
+  std::vector<DbCheckConfig> db_checks;
   std::filesystem::path summary_dir;  // absolute
   std::filesystem::path logging_dir;  // absolute
   std::string logging_level = "info";

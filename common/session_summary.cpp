@@ -65,6 +65,7 @@ json to_json(const SessionSummary& s) {
         {"filesystem_type", h.filesystem_type},
         {"wal_evidence", or_null(h.wal_evidence)},
         {"hot_journal", or_null(h.hot_journal)},
+        {"db_checks", h.db_checks},
         {"backups_deleted", to_json(h.backups_deleted)},
         {"continuity", h.continuity},
         {"continuity_details", h.continuity_details},

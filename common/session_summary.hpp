@@ -59,6 +59,9 @@ struct DbHealth {
   // to_json): the files, where their forensic copy went, and whether it was
   // rolled back; null when there was none.
   std::optional<nlohmann::json> hot_journal;
+  // The config's db_checks that ran, startup's then post_session's
+  // (db_checks.hpp's to_json); empty when none is configured.
+  nlohmann::json db_checks = nlohmann::json::array();
   std::vector<BackupDeletion> backups_deleted;  // by retention, in the order deleted
   // Is the DB as the last run left it? db_continuity's verdict, and what it
   // compared (see common/db_continuity.hpp).

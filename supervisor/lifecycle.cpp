@@ -7,6 +7,7 @@
 #include "common/console.hpp"
 #include "common/content_digest.hpp"
 #include "common/db_at_rest.hpp"
+#include "common/db_checks.hpp"
 #include "common/db_continuity.hpp"
 #include "common/evidence_aside.hpp"
 #include "common/filesystem_probe.hpp"
@@ -56,6 +57,7 @@ class Session {
     const auto startup = gate_and_pre_backup();
     if (startup.stopped) return abort_run(stopped_early(), "stop_requested");
     if (!startup.gate.passed()) return abort_run(*startup.gate.failure, "integrity_failed");
+    if (auto refused = check_invariants_at_startup(startup)) return abort_run(refused->error, refused->halt_reason);
     if (auto refused = check_sole_writer()) return abort_run(*refused, "db_open_elsewhere");
     if (watch_->stop_requested_before_start()) return abort_run(stopped_early(), "stop_requested");
     mark_running();
@@ -352,6 +354,45 @@ class Session {
     return result;
   }
 
+  // 4b. The application's own invariants (config db_checks), on the DB the
+  // gate passed. A failed `refuse` check fails closed like the gate.
+  std::optional<Refusal> check_invariants_at_startup(const StartupCheck& startup) {
+    if (config_.db_checks.empty() || startup.gate.first_run) return std::nullopt;
+    std::vector<DbCheckResult> results;
+    watch_->run_step([&](std::stop_token stop) { results = check_invariants(DbCheckPhase::kStartup, stop); });
+    for (const auto& result : results) {
+      if (!result.passed && result.refuse) {
+        return Refusal{Error{ExitCode::kIntegrityFailed,
+                             db_check_failure_message(config_.database.path, result)},
+                       "db_check_failed:" + result.name};
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Runs the db_checks of `phase` and records each in the summary. A failure
+  // that does not refuse the start is a warning, with the rows it found.
+  std::vector<DbCheckResult> check_invariants(DbCheckPhase phase, std::stop_token stop) {
+    auto results = run_db_checks(config_.database.path, config_.db_checks, phase, stop);
+    for (const auto& result : results) {
+      summary_.db_health.db_checks.push_back(to_json(result));
+      if (result.passed) {
+        spdlog::info("{} ({:.2f} s)", result.headline(), result.seconds);
+        continue;
+      }
+      if (phase == DbCheckPhase::kStartup && result.refuse) continue;  // the refusal says it all
+      std::string rows;
+      for (const auto& row : result.first_rows) rows += "\n    " + row;
+      warn("DB " + result.headline() + " on " + config_.database.path.string() +
+           (rows.empty() ? "" : "; first rows:" + rows) +
+           (phase == DbCheckPhase::kPostSession && result.refuse
+                ? "\n  It is on_fail: refuse: if it also runs at startup, the next start refuses "
+                  "the DB until the data is repaired."
+                : ""));
+    }
+    return results;
+  }
+
   // 5. Mark running: durably, before the engine exists, so a supervisor
   // that dies from here on is found by the next start.
   void mark_running() {
@@ -467,6 +508,7 @@ class Session {
       if (verdict.clean() && config_.db_safeguards.post_session_backup_enabled) {
         take_post_session_backup(stop);
       }
+      if (!stop.stop_requested()) check_invariants(DbCheckPhase::kPostSession, stop);
       folded = fold_at_rest();
     });
     return folded;

@@ -156,4 +156,59 @@ TEST_CASE("db_checks: only the phase's checks run; a DB with no tables yet passe
   CHECK(result.found == "not run: the DB has no tables yet");
 }
 
+TEST_CASE("db_checks config: every key read, a round trip through config show, and errors named") {
+  const std::string head = "database:\n  path: live.db\n";
+  const auto parsed = parse_config(head +
+                                       "db_checks:\n"
+                                       "  - name: sessions_closed\n"
+                                       "    sql: SELECT id FROM sessions WHERE ended_at IS NULL\n"
+                                       "    expect: no_rows\n"
+                                       "    on_fail: refuse\n"
+                                       "  - name: one_account\n"
+                                       "    sql: SELECT count(*) FROM accounts\n"
+                                       "    expect: {value: 1}\n"
+                                       "    when: startup\n"
+                                       "    on_fail: warn\n"
+                                       "    timeout_seconds: 3\n",
+                                   "/cfg/engine-supervisor.yaml");
+  REQUIRE(parsed.has_value());
+  REQUIRE(parsed->db_checks.size() == 2);
+  const auto& first = parsed->db_checks[0];
+  CHECK(first.at_startup);
+  CHECK(first.after_session);
+  CHECK(first.refuse);
+  CHECK_FALSE(first.expect_value);
+  CHECK(first.timeout_seconds == 10);
+  const auto& second = parsed->db_checks[1];
+  CHECK(second.expect_value == "1");
+  CHECK(second.at_startup);
+  CHECK_FALSE(second.after_session);
+  CHECK_FALSE(second.refuse);
+  CHECK(second.timeout_seconds == 3);
+  const auto again = parse_config(render_config(*parsed), "/cfg/engine-supervisor.yaml");
+  REQUIRE(again.has_value());
+  CHECK(again->db_checks == parsed->db_checks);
+
+  const auto error_for = [&](const std::string& check) {
+    const auto result = parse_config(head + "db_checks:\n" + check, "/cfg/engine-supervisor.yaml");
+    REQUIRE_FALSE(result.has_value());
+    CHECK(result.error().exit_code == ExitCode::kConfigInvalid);
+    return result.error().message;
+  };
+  CHECK(error_for("  - name: a\n    sql: SELECT 1\n    expect: no_rows\n")
+            .find("on_fail") != std::string::npos);
+  CHECK(error_for("  - name: a\n    sql: SELECT 1\n    on_fail: warn\n").find("expect") !=
+        std::string::npos);
+  CHECK(error_for("  - name: a b\n    sql: SELECT 1\n    expect: no_rows\n    on_fail: warn\n")
+            .find("name holds only") != std::string::npos);
+  CHECK(error_for("  - name: a\n    sql: SELECT 1\n    expect: rows\n    on_fail: warn\n")
+            .find("no_rows, or {value: X}") != std::string::npos);
+  CHECK(error_for("  - name: a\n    sql: SELECT 1\n    expect: no_rows\n    on_fail: warn\n"
+                  "    when: nightly\n")
+            .find("when") != std::string::npos);
+  CHECK(error_for("  - name: a\n    sql: SELECT 1\n    expect: no_rows\n    on_fail: warn\n"
+                  "  - name: a\n    sql: SELECT 2\n    expect: no_rows\n    on_fail: warn\n")
+            .find("second check with this name") != std::string::npos);
+}
+
 }  // namespace es

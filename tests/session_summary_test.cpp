@@ -106,6 +106,28 @@ TEST_CASE("summary: issue 11's summaries (a hot journal rolled back or not, back
   check_against_schema(latest(empty));
 }
 
+TEST_CASE("summary: issue 12's db_checks (refused at startup, warned after the session) validate against the schema") {
+  const auto latest = [](const test::RunFixture& f) {
+    const auto run_id = f.latest_summary()["run_id"].get<std::string>();
+    return f.dir / "logs" / ("session-" + run_id + ".json");
+  };
+  const auto check = [](const std::string& on_fail) {
+    return "db_checks:\n  - name: t_small\n    sql: SELECT count(*) FROM t\n"
+           "    expect: {value: 1}\n    on_fail: " + on_fail + "\n";
+  };
+  test::RunFixture refused;
+  refused.configure({"--seconds", "0.2"}, 10, "", check("refuse"));
+  REQUIRE(refused.run().exit_code == 65);
+  CHECK(refused.latest_summary()["halt_reason"] == "db_check_failed:t_small");
+  check_against_schema(latest(refused));
+
+  test::RunFixture warned;
+  warned.configure({"--seconds", "0.2"}, 10, "", check("warn"));
+  REQUIRE(warned.run().exit_code == 0);
+  CHECK(warned.latest_summary()["db_health"]["db_checks"].size() == 2);
+  check_against_schema(latest(warned));
+}
+
 TEST_CASE("summary: the four db_health keys are always present, null when not taken") {
   SessionSummary summary;
   summary.run_id = "20260101T000000Z-1";

@@ -1,4 +1,5 @@
 #include "common/config.hpp"
+#include "common/engine_errors.hpp"
 #include "common/utf8_path.hpp"
 #include "common/yaml_documents.hpp"
 
@@ -314,7 +315,7 @@ void read_engine(const Reader& r, const YAML::Node& root, Config& config) {
   if (!node.IsDefined()) return;
   r.require_known_keys(node, "engine",
                        {"command", "working_dir", "env", "stop_signal", "stop_grace_seconds",
-                        "clean_exit_codes"});
+                        "clean_exit_codes", "error_patterns"});
   if (auto command = r.sequence(node, "engine", "command", "[python3, engine.py]")) {
     for (const auto& arg : *command) {
       if (!arg.IsScalar()) r.fail(arg.Mark(), "engine.command", "every item must be a string");
@@ -359,6 +360,19 @@ void read_engine(const Reader& r, const YAML::Node& root, Config& config) {
     }
     if (e.clean_exit_codes.empty()) {
       r.fail(codes->Mark(), "engine.clean_exit_codes", "must list at least one exit code");
+    }
+  }
+  if (auto patterns = r.sequence(node, "engine", "error_patterns", "[ERROR, 'Traceback \\(most']")) {
+    e.error_patterns.clear();  // [] counts nothing
+    for (const auto& pattern : *patterns) {
+      if (!pattern.IsScalar() || pattern.Scalar().empty()) {
+        r.fail(pattern.Mark(), "engine.error_patterns", "every item must be a non-empty regex");
+      }
+      const auto text = r.text(pattern, "engine.error_patterns");
+      if (const auto error = regex_error_of(text); !error.empty()) {
+        r.fail(pattern.Mark(), "engine.error_patterns", "'" + text + "' is not a valid regex: " + error);
+      }
+      e.error_patterns.push_back(text);
     }
   }
 }
@@ -614,6 +628,9 @@ std::string render_config(const Config& c) {
   out << YAML::Key << "stop_signal" << YAML::Value << e.stop_signal;
   out << YAML::Key << "stop_grace_seconds" << YAML::Value << e.stop_grace_seconds;
   out << YAML::Key << "clean_exit_codes" << YAML::Value << YAML::Flow << e.clean_exit_codes;
+  out << YAML::Key << "error_patterns" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (const auto& pattern : e.error_patterns) out << YAML::DoubleQuoted << pattern;
+  out << YAML::EndSeq;
   out << YAML::EndMap;
   if (!c.db_checks.empty()) {
     out << YAML::Key << "db_checks" << YAML::Value << YAML::BeginSeq;

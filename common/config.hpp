@@ -69,6 +69,9 @@ struct EngineConfig {
   std::string stop_signal = "SIGINT";
   int stop_grace_seconds = 30;
   std::vector<int> clean_exit_codes{0};
+  // Output lines counted as the engine's own errors (common/engine_errors):
+  // ECMAScript regexes; one without metacharacters is plain text.
+  std::vector<std::string> error_patterns{"Traceback", "ERROR", "CRITICAL", "FATAL", "Exception"};
 
   bool operator==(const EngineConfig&) const = default;
 };

@@ -46,6 +46,7 @@ json to_json(const SessionSummary& s) {
         {"pid", or_null(s.engine.pid)},
         {"exit_code", or_null(s.engine.exit_code)},
         {"signal", or_null(s.engine.signal)}}},
+      {"engine_errors", s.engine_errors},
       {"db_health",
        {{"integrity_check", h.integrity_check},
         {"pre_session_backup", or_null(h.pre_session_backup)},

@@ -84,6 +84,9 @@ struct SessionSummary {
   std::string outcome;      // clean | unclean | aborted
   std::string halt_reason;
   EngineRecord engine;
+  // The engine's output lines that matched engine.error_patterns
+  // (engine_errors.hpp's to_json); null when the engine never started.
+  nlohmann::json engine_errors = nullptr;
   DbHealth db_health;
   std::optional<int> supervisor_exit_code;
   std::string log_file;

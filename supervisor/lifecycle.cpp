@@ -9,6 +9,7 @@
 #include "common/db_at_rest.hpp"
 #include "common/db_checks.hpp"
 #include "common/db_continuity.hpp"
+#include "common/engine_errors.hpp"
 #include "common/evidence_aside.hpp"
 #include "common/filesystem_probe.hpp"
 #include "common/hot_journal.hpp"
@@ -38,7 +39,8 @@ class Session {
   explicit Session(const SessionRequest& request)
       : request_(request),
         config_(request.config),
-        history_(RunHistory::path_for(config_.database.path)) {}
+        history_(RunHistory::path_for(config_.database.path)),
+        engine_errors_(config_.engine.error_patterns) {}
 
   ExitCode run() {
     auto lock = take_lock();
@@ -429,6 +431,9 @@ class Session {
     settings.stop_signal = config_.engine.stop_signal;
     settings.grace = std::chrono::seconds(config_.engine.stop_grace_seconds);
     settings.on_heartbeat = [this] { heartbeat(); };
+    settings.on_lines = [this](std::span<const std::string_view> lines) {
+      for (const auto line : lines) engine_errors_.scan(line);
+    };
     settings.on_stop_requested = [this](const std::string& reason) {
       if (auto recorded = history_.append(stop_requested_event(run_id_, iso8601_utc(Clock::now()),
                                                                reason));
@@ -467,7 +472,23 @@ class Session {
     auto outcome = watch.run();
     summary_.engine.exit_code = outcome.exit.exit_code;
     if (outcome.exit.signal) summary_.engine.signal = outcome.exit.signal_name();
+    report_engine_errors();
     return outcome;
+  }
+
+  // The engine's own error lines: loud, but they never change the outcome.
+  void report_engine_errors() {
+    summary_.engine_errors = engine_errors_.to_json();
+    if (engine_errors_.count() == 0) return;
+    std::string lines;
+    for (const auto& line : engine_errors_.first()) lines += "\n    " + line;
+    if (engine_errors_.count() > static_cast<long long>(engine_errors_.first().size())) {
+      lines += "\n    …";
+      for (const auto& line : engine_errors_.last()) lines += "\n    " + line;
+    }
+    warn("the engine printed " + std::to_string(engine_errors_.count()) + " error line" +
+         (engine_errors_.count() == 1 ? "" : "s") + " (engine.error_patterns); see the session log " +
+         summary_.log_file + ":" + lines);
   }
 
   // 8. Classify.
@@ -706,6 +727,7 @@ class Session {
   const SessionRequest& request_;
   const Config& config_;
   RunHistory history_;
+  EngineErrorLines engine_errors_;
   std::optional<SessionLock> lock_;
   std::unique_ptr<EngineWatch> watch_;
   std::string run_id_;

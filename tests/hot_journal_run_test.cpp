@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path side(const fs::path& db, const char* suffix) { return fs::path(db.string() + suffix); }
+using test::side;
 
 std::vector<fs::path> evidence_folders(const RunFixture& f) {
   std::vector<fs::path> found;

@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path side(const fs::path& db, const char* suffix) { return fs::path(db.string() + suffix); }
+using test::side;
 
 }  // namespace
 

@@ -106,7 +106,7 @@ TEST_CASE("summary: issue 11's summaries (a hot journal rolled back or not, back
   check_against_schema(latest(empty));
 }
 
-TEST_CASE("summary: issue 12's db_checks (refused at startup, warned after the session) validate against the schema") {
+TEST_CASE("summary: issue 12's db_checks (refused at startup, warned after the session) and engine_errors validate against the schema") {
   const auto latest = [](const test::RunFixture& f) {
     const auto run_id = f.latest_summary()["run_id"].get<std::string>();
     return f.dir / "logs" / ("session-" + run_id + ".json");
@@ -121,10 +121,11 @@ TEST_CASE("summary: issue 12's db_checks (refused at startup, warned after the s
   CHECK(refused.latest_summary()["halt_reason"] == "db_check_failed:t_small");
   check_against_schema(latest(refused));
 
-  test::RunFixture warned;
-  warned.configure({"--seconds", "0.2"}, 10, "", check("warn"));
+  test::RunFixture warned;  // and an engine error line
+  warned.configure({"--seconds", "0.2", "--stderr-line", "FATAL: demo"}, 10, "", check("warn"));
   REQUIRE(warned.run().exit_code == 0);
   CHECK(warned.latest_summary()["db_health"]["db_checks"].size() == 2);
+  CHECK(warned.latest_summary()["engine_errors"]["count"] == 1);
   check_against_schema(latest(warned));
 }
 

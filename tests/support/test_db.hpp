@@ -60,6 +60,10 @@ void overwrite(const std::filesystem::path& path, std::uintmax_t offset, std::si
 void truncate_to(const std::filesystem::path& path, std::uintmax_t size);
 
 std::string read_file(const std::filesystem::path& path);
+// The DB's side file: side(db, "-wal") is live.db-wal beside live.db.
+inline std::filesystem::path side(const std::filesystem::path& db, const char* suffix) {
+  return std::filesystem::path(db.string() + suffix);
+}
 void write_file(const std::filesystem::path& path, const std::string& content);
 
 struct CommandResult {

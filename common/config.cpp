@@ -466,6 +466,16 @@ void read_dirs(const Reader& r, const YAML::Node& root, Config& config) {
     config.logging_level = r.get_choice(logging, "logging", "level", "info",
                                         {"trace", "debug", "info", "warn", "error"});
   }
+  const auto metrics = r.section(root, "metrics", false);
+  if (metrics.IsDefined()) {
+    r.require_known_keys(metrics, "metrics", {"textfile"});
+    const auto textfile = r.get_string(metrics, "metrics", "textfile", "", true);
+    config.metrics_textfile = r.resolve(textfile);
+    if (config.metrics_textfile.extension() != ".prom") {
+      r.fail(metrics["textfile"].Mark(), "metrics.textfile",
+             "must end in .prom: node_exporter's textfile collector reads only those");
+    }
+  }
   const auto ui = r.section(root, "ui", false);
   if (ui.IsDefined()) {
     r.require_known_keys(ui, "ui", {"pause_on_exit", "console"});
@@ -504,7 +514,7 @@ Result<Config> parse_config(std::string_view yaml_text, const fs::path& source) 
     if (!root.IsMap()) reader.fail(root.Mark(), "", "top level must be a mapping of sections");
     reader.require_known_keys(root, "",
                               {"database", "db_safeguards", "engine", "db_checks", "summary",
-                               "logging", "ui"});
+                               "logging", "metrics", "ui"});
     Config config;
     config.source_file = fs::absolute(source).lexically_normal();
     read_database(reader, root, config);
@@ -660,6 +670,10 @@ std::string render_config(const Config& c) {
   out << YAML::Key << "logging" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "dir" << YAML::Value << Text{c.logging_dir.string()};
   out << YAML::Key << "level" << YAML::Value << c.logging_level << YAML::EndMap;
+  if (!c.metrics_textfile.empty()) {
+    out << YAML::Key << "metrics" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "textfile" << YAML::Value << Text{c.metrics_textfile.string()} << YAML::EndMap;
+  }
   out << YAML::Key << "ui" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "pause_on_exit" << YAML::Value << std::string(to_string(c.pause_on_exit));
   out << YAML::Key << "console" << YAML::Value << std::string(to_string(c.console_mode))

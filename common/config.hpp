@@ -99,6 +99,9 @@ struct Config {
   std::filesystem::path summary_dir;  // absolute
   std::filesystem::path logging_dir;  // absolute
   std::string logging_level = "info";
+  // metrics.textfile: where each run writes its figures for node_exporter's
+  // textfile collector (common/metrics_textfile); empty for none.
+  std::filesystem::path metrics_textfile;
   PauseOnExit pause_on_exit = PauseOnExit::kAuto;
   ConsoleMode console_mode = ConsoleMode::kAuto;
 

@@ -14,6 +14,7 @@
 #include "common/filesystem_probe.hpp"
 #include "common/hot_journal.hpp"
 #include "common/logging.hpp"
+#include "common/metrics_textfile.hpp"
 #include "common/progress.hpp"
 #include "common/os_info.hpp"
 #include "common/run_history.hpp"
@@ -99,6 +100,7 @@ class Session {
   }
 
   void begin_run() {
+    started_ = std::chrono::steady_clock::now();
     const auto now = Clock::now();
     run_id_ = compact_stamp(now) + "-" + std::to_string(current_process_id());
     summary_.run_id = run_id_;
@@ -343,6 +345,7 @@ class Session {
     }
     if (result.backup) {
       health.pre_session_backup = result.backup->file.path.filename().string();
+      pre_backup_seconds_ = result.backup->seconds;
       spdlog::info("pre-session backup {} written and verified", result.backup->file.path.string());
       record_retention(*result.backup);
     } else if (result.backup_skipped) {
@@ -576,6 +579,7 @@ class Session {
       return;
     }
     health.post_session_backup = taken->file.path.filename().string();
+    post_backup_seconds_ = taken->seconds;
     record_retention(*taken);
     spdlog::info("post-session backup {} written and verified", taken->file.path.string());
   }
@@ -668,12 +672,45 @@ class Session {
     // and here, in the summary, with how many lines the logs lack.
     for (const auto& failure : log_write_failures()) warn(failure);
     const auto written = record_end(code);
+    write_metrics(code);
     release_console_close_wait();  // a console-close handler may be waiting on us
     spdlog::info("run {} {} ({}). Summary: {}  Log: {}  Backups: {}", run_id_, summary_.outcome,
                  summary_.halt_reason,
                  written ? written->string() : std::string("(not written)"), summary_.log_file,
                  config_.database.backup_dir.string());
     return code;
+  }
+
+  // metrics.textfile, for node_exporter: after the summary and the history,
+  // so the counts include this run. A failure warns; the run is what it was.
+  void write_metrics(ExitCode code) {
+    if (config_.metrics_textfile.empty()) return;
+    RunMetrics m;
+    m.db = config_.database.path.string();
+    m.run_id = run_id_;
+    m.outcome = summary_.outcome;
+    m.halt_reason = summary_.halt_reason;
+    m.exit_code = to_int(code);
+    const auto now = Clock::now();
+    m.finished_at_unix = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    m.session_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    m.gate_seconds = summary_.db_health.integrity_check_seconds;
+    m.pre_session_backup_seconds = pre_backup_seconds_;
+    m.post_session_backup_seconds = post_backup_seconds_;
+    const auto backups = BackupStore(config_.database.path, config_.database.backup_dir).list(now);
+    if (!backups.empty() && backups.front().dating.taken) {
+      m.newest_backup_age_seconds = std::chrono::duration<double>(now - *backups.front().dating.taken).count();
+    }
+    std::error_code ec;
+    if (const auto size = fs::file_size(config_.database.path, ec); !ec) m.db_size_bytes = size;
+    for (const auto& run : history_.load().runs) {
+      ++m.runs_total;
+      if (run.outcome == "unclean") ++m.unclean_runs_total;
+    }
+    m.engine_error_lines = engine_errors_.count();
+    if (auto written = write_metrics_textfile(config_.metrics_textfile, m); !written) {
+      spdlog::warn("metrics.textfile not written: {}", written.error().message);
+    }
   }
 
   // The summary, then the run's end in the history. Returns the summary path.
@@ -728,6 +765,9 @@ class Session {
   const Config& config_;
   RunHistory history_;
   EngineErrorLines engine_errors_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  double pre_backup_seconds_ = 0;
+  double post_backup_seconds_ = 0;
   std::optional<SessionLock> lock_;
   std::unique_ptr<EngineWatch> watch_;
   std::string run_id_;

@@ -91,8 +91,10 @@ Error abandoned(const fs::path& source, const fs::path& target) {
                                        " abandoned: a stop was requested"};
 }
 
-Result<void> verify_copy(const fs::path& source, const fs::path& copy, std::stop_token stop) {
-  const auto report = run_integrity_check(copy, CheckMode::kQuick, {}, stop);
+// The copy's quick_check report when it verifies.
+Result<CheckReport> verify_copy(const fs::path& source, const fs::path& copy,
+                                std::stop_token stop) {
+  auto report = run_integrity_check(copy, CheckMode::kQuick, {}, stop);
   if (report.stopped) return abandoned(source, copy);
   if (!report.ok()) {
     return Error{ExitCode::kIoError, "verification of backup " + copy.string() +
@@ -102,7 +104,14 @@ Result<void> verify_copy(const fs::path& source, const fs::path& copy, std::stop
     return Error{ExitCode::kIoError,
                  "verification of backup " + copy.string() + " failed: the copy has no pages"};
   }
-  return {};
+  return report;
+}
+
+// Why a DB with no tables is not backed up, for the log and the summary.
+std::string no_tables_reason(const fs::path& db) {
+  return "no backup of " + db.string() +
+         " was taken: it has no tables (a new, empty DB), so a backup would hold nothing to "
+         "restore";
 }
 
 // The next step after a failed copy, when it is one the operator can take:
@@ -316,10 +325,10 @@ Result<PreparedBackup> BackupStore::prepare(BackupKind kind, Clock::time_point n
   if (auto copied = copy_database(db_path_, pending->temp_path(), progress, stop); !copied) {
     return copied.error();
   }
-  if (auto verified = verify_copy(db_path_, pending->temp_path(), stop); !verified) {
-    return verified.error();
-  }
+  auto verified = verify_copy(db_path_, pending->temp_path(), stop);
+  if (!verified) return verified.error();
   PreparedBackup prepared(std::move(*pending), name);
+  if (verified->schema_objects == 0) prepared.skipped_ = no_tables_reason(db_path_);
   prepared.seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return prepared;
 }
@@ -327,6 +336,11 @@ Result<PreparedBackup> BackupStore::prepare(BackupKind kind, Clock::time_point n
 Result<TakenBackup> BackupStore::commit(PreparedBackup prepared, const RetentionPolicy& retention,
                                         Clock::time_point now) const {
   const auto start = std::chrono::steady_clock::now();
+  if (prepared.skipped_) {
+    TakenBackup skipped;
+    skipped.skipped = prepared.skipped_;
+    return skipped;  // the temporary goes with `prepared`
+  }
   if (auto committed = prepared.file_.commit(AtomicFile::Replace::kNever); !committed) {
     return committed.error();
   }
@@ -361,6 +375,21 @@ std::vector<BackupFile> BackupStore::list(Clock::time_point now) const {
     return taken_later(a.name, a.dating, b.name, b.dating);
   });
   return backups;
+}
+
+std::size_t BackupStore::count_holding_tables() const {
+  std::size_t count = 0;
+  for (const auto& backup : list()) {
+    auto reader = DbReader::open(backup.path);
+    if (!reader) {
+      ++count;
+      continue;
+    }
+    const auto objects =
+        reader->db().query_int("SELECT count(*) FROM sqlite_schema", "reading the schema");
+    if (!objects || *objects > 0) ++count;
+  }
+  return count;
 }
 
 RetentionPolicy retention_policy(const SafeguardsConfig& safeguards) {
@@ -452,7 +481,9 @@ std::optional<VerifiedBackup> BackupStore::newest_verified(CheckMode mode,
     for (const auto& backup : backups) {
       if (backup.dating.future_stamp != future_stamp) continue;
       auto report = run_integrity_check(backup.path, mode);
-      if (report.ok() && report.page_count > 0) return VerifiedBackup{backup, std::move(report)};
+      if (report.ok() && report.page_count > 0 && report.schema_objects > 0) {
+        return VerifiedBackup{backup, std::move(report)};
+      }
     }
   }
   return std::nullopt;

@@ -22,6 +22,9 @@
 //                        after closing the session, exit without closing the
 //                        connection, as a process that calls exit() with its
 //                        DB still open: the committed frames stay in the -wal
+//   --leave-session-open exit as after a clean shutdown, but never write the
+//                        session's ended_at: the audit's silent failure, for
+//                        a db_checks invariant to catch
 //   --help               print this help
 // Flags take their value as the next argument or as --flag=VALUE.
 // Environment: ENGINE_SUPERVISOR_DB, ENGINE_SUPERVISOR_RUN_ID (default "manual").
@@ -192,6 +195,7 @@ struct Options {
   unsigned long long flood_bytes = 0;
   std::optional<std::string> stderr_line;
   bool exit_without_closing_db = false;
+  bool leave_session_open = false;
   bool help = false;
 };
 
@@ -199,6 +203,7 @@ constexpr std::string_view kUsage =
     "usage: demo-engine [--db PATH] [--interval-ms N] [--seconds S] [--exit-code N]\n"
     "                   [--marker FILE] [--ignore-stop] [--crash-after-ms N]\n"
     "                   [--flood-bytes N] [--stderr-line TEXT] [--exit-without-closing-db]\n"
+    "                   [--leave-session-open]\n"
     "The database defaults to $ENGINE_SUPERVISOR_DB; the run id is taken from\n"
     "$ENGINE_SUPERVISOR_RUN_ID (default \"manual\").\n";
 
@@ -278,6 +283,9 @@ Options parse_options(int argc, char** argv) {
     } else if (flag == "--ignore-stop") {
       no_value();
       opt.ignore_stop = true;
+    } else if (flag == "--leave-session-open") {
+      no_value();
+      opt.leave_session_open = true;
     } else if (flag == "--crash-after-ms") {
       opt.crash_after_ms = parse_number(flag, value(), 0LL, 1'000'000'000LL);
     } else if (flag == "--flood-bytes") {
@@ -671,7 +679,14 @@ int run(const Options& opt) {
     if (opt.flood_bytes > 0) flood_stdout(opt.flood_bytes);
     trade_until_stopped(opt, writer);
   }  // statements finalized here; closing the session needs none of them
-  close_session(db, session_id);
+  if (opt.leave_session_open) {
+    // As the incident's engine did: its close failed, and said so only at
+    // debug level. Here it says so on stdout, where the session log keeps it.
+    out_line("demo-engine: session " + std::to_string(session_id) +
+             " left open (--leave-session-open)");
+  } else {
+    close_session(db, session_id);
+  }
   if (opt.exit_without_closing_db) {
     // Skips every destructor: the connection is never closed, so SQLite
     // neither checkpoints nor deletes the -wal, and the OS drops the locks.

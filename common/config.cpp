@@ -308,6 +308,37 @@ void read_safeguards(const Reader& r, const YAML::Node& root, Config& config) {
                                : CheckMode::kQuick;
 }
 
+// engine.clean_stop_signals: only the signal the supervisor sends can be
+// its own stop. Another name could only ever match someone else's kill,
+// which is never clean, so listing it is refused rather than ignored.
+void read_clean_stop_signals(const Reader& r, const YAML::Node& node, EngineConfig& e) {
+  const auto signals = r.sequence(node, "engine", "clean_stop_signals", "[SIGTERM]");
+  if (!signals) return;
+  const std::string key = "engine.clean_stop_signals";
+  for (const auto& item : *signals) {
+    if (!item.IsScalar()) r.fail(item.Mark(), key, "must hold signal names, like SIGTERM");
+    const std::string& name = item.Scalar();
+    const auto& known = known_stop_signals();
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string allowed;
+      for (auto k : known) allowed += (allowed.empty() ? "" : ", ") + std::string(k);
+      r.fail(item.Mark(), key, "'" + name + "' is not a stop signal (allowed: " + allowed + ")");
+    }
+    if (name != e.stop_signal) {
+      r.fail(item.Mark(), key,
+             "lists " + name + ", but the supervisor stops the engine with engine.stop_signal " +
+                 e.stop_signal + " and never sends " + name +
+                 ": a death by it would be someone else's kill, never a clean stop. List " +
+                 e.stop_signal + ", or set engine.stop_signal: " + name);
+    }
+    if (std::find(e.clean_stop_signals.begin(), e.clean_stop_signals.end(), name) !=
+        e.clean_stop_signals.end()) {
+      r.fail(item.Mark(), key, "lists " + name + " twice; keep one");
+    }
+    e.clean_stop_signals.push_back(name);
+  }
+}
+
 void read_engine(const Reader& r, const YAML::Node& root, Config& config) {
   const auto node = r.section(root, "engine", false);
   auto& e = config.engine;
@@ -315,7 +346,8 @@ void read_engine(const Reader& r, const YAML::Node& root, Config& config) {
   if (!node.IsDefined()) return;
   r.require_known_keys(node, "engine",
                        {"command", "working_dir", "env", "stop_signal", "stop_grace_seconds",
-                        "clean_exit_codes", "error_patterns"});
+                        "clean_exit_codes", "error_patterns",
+                        "clean_stop_signals"});
   if (auto command = r.sequence(node, "engine", "command", "[python3, engine.py]")) {
     for (const auto& arg : *command) {
       if (!arg.IsScalar()) r.fail(arg.Mark(), "engine.command", "every item must be a string");
@@ -375,6 +407,7 @@ void read_engine(const Reader& r, const YAML::Node& root, Config& config) {
       e.error_patterns.push_back(text);
     }
   }
+  read_clean_stop_signals(r, node, e);
 }
 
 // db_checks: a list of named read-only SQL checks. Whether the SQL only
@@ -641,6 +674,7 @@ std::string render_config(const Config& c) {
   out << YAML::Key << "error_patterns" << YAML::Value << YAML::Flow << YAML::BeginSeq;
   for (const auto& pattern : e.error_patterns) out << YAML::DoubleQuoted << pattern;
   out << YAML::EndSeq;
+  out << YAML::Key << "clean_stop_signals" << YAML::Value << YAML::Flow << e.clean_stop_signals;
   out << YAML::EndMap;
   if (!c.db_checks.empty()) {
     out << YAML::Key << "db_checks" << YAML::Value << YAML::BeginSeq;

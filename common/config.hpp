@@ -72,6 +72,9 @@ struct EngineConfig {
   // Output lines counted as the engine's own errors (common/engine_errors):
   // ECMAScript regexes; one without metacharacters is plain text.
   std::vector<std::string> error_patterns{"Traceback", "ERROR", "CRITICAL", "FATAL", "Exception"};
+  // Stop signals whose death counts as a clean end when the supervisor sent
+  // the signal (an engine that installs no handler for it). Empty: none.
+  std::vector<std::string> clean_stop_signals;
 
   bool operator==(const EngineConfig&) const = default;
 };

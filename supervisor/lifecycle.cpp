@@ -501,10 +501,22 @@ class Session {
 
   // 8. Classify.
   SessionVerdict classify(const WatchOutcome& ended) {
-    auto verdict = classify_exit(ended.exit, ended.state, config_.engine.clean_exit_codes);
+    const auto& engine = config_.engine;
+    auto verdict = classify_exit(ended.exit, ended.state, engine.clean_exit_codes,
+                                 {engine.stop_signal, engine.clean_stop_signals});
     const auto how = ended.exit.signal ? "killed by " + ended.exit.signal_name()
                                        : "exited with code " + std::to_string(*ended.exit.exit_code);
-    if (verdict.clean()) {
+    // The supervisor's own stop is never "engine killed" (issue 11.17).
+    const auto ended_by_stop = "ended by the " + engine.stop_signal + " the supervisor sent to stop it";
+    if (verdict.clean() && verdict.died_of_our_stop) {
+      spdlog::info("engine {} (engine.clean_stop_signals lists it): session clean ({})",
+                   ended_by_stop, verdict.halt_reason);
+    } else if (verdict.died_of_our_stop) {
+      warn("engine " + ended_by_stop + ", which it does not handle: session UNCLEAN (" +
+           verdict.halt_reason +
+           "); no post-session backup will be taken. If this engine always ends this way on a "
+           "stop, list " + engine.stop_signal + " in engine.clean_stop_signals");
+    } else if (verdict.clean()) {
       spdlog::info("engine {}: session clean ({})", how, verdict.halt_reason);
     } else {
       spdlog::error("engine {}: session UNCLEAN ({}); no post-session backup will be taken", how,

@@ -9,6 +9,7 @@
 #include <random>
 #include <regex>
 
+#include "common/config.hpp"
 #include "support/run_fixture.hpp"
 
 namespace es {

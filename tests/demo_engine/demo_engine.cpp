@@ -13,6 +13,8 @@
 //   --exit-code N        exit status after a clean shutdown (default 0)
 //   --marker FILE        write our pid to FILE before touching the database
 //   --ignore-stop        ignore SIGINT/SIGTERM/SIGHUP (SIGBREAK on Windows)
+//   --no-stop-handler    install no handler for them: a stop signal kills
+//                        the engine at once, as it does `fossil server`
 //   --crash-after-ms N   after N ms, abort() in the middle of a transaction
 //   --flood-bytes N      after start, write at least N bytes of numbered
 //                        100-byte lines to stdout ("flood <seq> xxx..."),
@@ -191,6 +193,7 @@ struct Options {
   int exit_code = 0;
   std::optional<std::string> marker;
   bool ignore_stop = false;
+  bool no_stop_handler = false;
   std::optional<long long> crash_after_ms;
   unsigned long long flood_bytes = 0;
   std::optional<std::string> stderr_line;
@@ -201,7 +204,7 @@ struct Options {
 
 constexpr std::string_view kUsage =
     "usage: demo-engine [--db PATH] [--interval-ms N] [--seconds S] [--exit-code N]\n"
-    "                   [--marker FILE] [--ignore-stop] [--crash-after-ms N]\n"
+    "                   [--marker FILE] [--ignore-stop] [--no-stop-handler] [--crash-after-ms N]\n"
     "                   [--flood-bytes N] [--stderr-line TEXT] [--exit-without-closing-db]\n"
     "                   [--leave-session-open]\n"
     "The database defaults to $ENGINE_SUPERVISOR_DB; the run id is taken from\n"
@@ -283,6 +286,9 @@ Options parse_options(int argc, char** argv) {
     } else if (flag == "--ignore-stop") {
       no_value();
       opt.ignore_stop = true;
+    } else if (flag == "--no-stop-handler") {
+      no_value();
+      opt.no_stop_handler = true;
     } else if (flag == "--leave-session-open") {
       no_value();
       opt.leave_session_open = true;
@@ -730,6 +736,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (opt.ignore_stop) set_stop_disposition(true);
+  if (opt.no_stop_handler) {
+    for (const int sig : kStopSignals) std::signal(sig, SIG_DFL);
+  }
 
   try {
     return run(opt);

@@ -32,3 +32,20 @@ function(engine_supervisor_defaults target)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
   endif()
 endfunction()
+
+# The test executables are compiled in batches of files (a unity build) when
+# ENGINE_SUPERVISOR_UNITY_TESTS is on, as CI does (scripts/test.sh): each
+# test file's optimised code is mostly doctest's and the fixtures' inline
+# templates, compiled once per batch instead of once per file, which halves
+# the suites' build, CI's largest cost. Off by default, so that editing one
+# test recompiles one file.
+option(ENGINE_SUPERVISOR_UNITY_TESTS "Build the test executables as unity batches" OFF)
+function(engine_supervisor_unity_tests target)
+  if(ENGINE_SUPERVISOR_UNITY_TESTS)
+    set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
+    # doctest's main must see DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN before any
+    # other file of its batch includes doctest.
+    set_source_files_properties(${PROJECT_SOURCE_DIR}/tests/test_main.cpp TARGET_DIRECTORY ${target}
+                                PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
+  endif()
+endfunction()

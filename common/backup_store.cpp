@@ -8,6 +8,7 @@
 #include <chrono>
 #include <limits>
 #include <thread>
+#include <utility>
 
 #include "common/atomic_file.hpp"
 #include "common/fs_ops.hpp"
@@ -90,8 +91,10 @@ Error abandoned(const fs::path& source, const fs::path& target) {
                                        " abandoned: a stop was requested"};
 }
 
-Result<void> verify_copy(const fs::path& source, const fs::path& copy, std::stop_token stop) {
-  const auto report = run_integrity_check(copy, CheckMode::kQuick, {}, stop);
+// The copy's quick_check report when it verifies.
+Result<CheckReport> verify_copy(const fs::path& source, const fs::path& copy,
+                                std::stop_token stop) {
+  auto report = run_integrity_check(copy, CheckMode::kQuick, {}, stop);
   if (report.stopped) return abandoned(source, copy);
   if (!report.ok()) {
     return Error{ExitCode::kIoError, "verification of backup " + copy.string() +
@@ -101,7 +104,14 @@ Result<void> verify_copy(const fs::path& source, const fs::path& copy, std::stop
     return Error{ExitCode::kIoError,
                  "verification of backup " + copy.string() + " failed: the copy has no pages"};
   }
-  return {};
+  return report;
+}
+
+// Why a DB with no tables is not backed up, for the log and the summary.
+std::string no_tables_reason(const fs::path& db) {
+  return "no backup of " + db.string() +
+         " was taken: it has no tables (a new, empty DB), so a backup would hold nothing to "
+         "restore";
 }
 
 // The next step after a failed copy, when it is one the operator can take:
@@ -111,6 +121,59 @@ std::string next_step(int rc, const fs::path& target) {
   return ". The disk that holds " + target.parent_path().string() +
          " is full: free some space there first";
 }
+
+// Transient while a read transaction starts under a live writer: a lock
+// held for a moment, or (a reader that may not write the -shm) a wal-index
+// the writer is rewriting just then (SQLITE_READONLY_RECOVERY) or has not
+// yet given a read mark this reader can use (SQLITE_READONLY_CANTINIT).
+bool transient_at_read_start(int rc) {
+  const int primary = rc & 0xff;
+  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED || rc == SQLITE_READONLY_RECOVERY ||
+         rc == SQLITE_READONLY_CANTINIT;
+}
+
+// A read transaction held open on the source for the whole copy: the copy
+// reads one fixed snapshot, in any number of chunks. Without it, each
+// backup step opens its own read transaction, and a commit by another
+// process between two steps restarts the copy from page 1; small steps
+// under a busy writer then never finish (issue 11.5, TECH-NOTES). In WAL
+// mode the writer goes on meanwhile (the -wal grows until the copy ends);
+// in rollback mode its commit waits for the copy, as it would for one step.
+class SourceSnapshot {
+ public:
+  static Result<SourceSnapshot> hold(SqliteDb& source, std::stop_token stop) {
+    if (auto begun = source.execute("BEGIN", "starting a read transaction"); !begun) {
+      return begun.error();
+    }
+    SourceSnapshot snapshot(source);
+    for (int retries = 0;; ++retries) {
+      // Reading any page starts the transaction: the schema's first page.
+      const int rc = sqlite3_exec(source.get(), "SELECT count(*) FROM sqlite_schema", nullptr,
+                                  nullptr, nullptr);
+      if (rc == SQLITE_OK) return snapshot;
+      if (!transient_at_read_start(rc) || retries >= kMaxBusyRetries || stop.stop_requested()) {
+        return source.error("starting a read transaction", rc);
+      }
+      std::this_thread::sleep_for(kBusyPause);
+    }
+  }
+  SourceSnapshot(SourceSnapshot&& other) noexcept : source_(std::exchange(other.source_, nullptr)) {}
+  SourceSnapshot(const SourceSnapshot&) = delete;
+  // Ends the read transaction: a read-only one has nothing to roll back.
+  ~SourceSnapshot() {
+    if (source_) sqlite3_exec(source_->get(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+
+ private:
+  explicit SourceSnapshot(SqliteDb& source) : source_(&source) {}
+  SqliteDb* source_;
+};
+
+// A copy from a held snapshot does not restart: SQLite restarts a copy for
+// a write through the source's own connection (none: it is read-only) or
+// when a new read transaction finds the DB changed (none: it is held). If
+// it restarts anyway, it fails after this many times, so a copy always ends.
+constexpr int kMaxCopyRestarts = 3;
 
 // The copy itself; both connections are closed when it returns. False if
 // the source was read without a lock and a writer changed it meanwhile.
@@ -131,6 +194,12 @@ Result<bool> copy_pages(const fs::path& source, const fs::path& target,
       !unsynced) {
     return unsynced.error();
   }
+  auto snapshot = SourceSnapshot::hold(*from, stop);
+  if (!snapshot) {
+    if (stop.stop_requested()) return abandoned(source, target);
+    return Error{ExitCode::kIoError, "backup of " + source.string() + " to " + target.string() +
+                                         " failed: " + snapshot.error().message};
+  }
 
   BackupHandle backup(sqlite3_backup_init(to->get(), "main", from->get(), "main"));
   if (!backup.get()) {
@@ -138,19 +207,20 @@ Result<bool> copy_pages(const fs::path& source, const fs::path& target,
   }
   // In chunks when someone watches or may ask to stop: one step cannot be
   // left midway.
-  int pages_per_step = progress || stop.stop_possible() ? kProgressChunkPages : -1;
+  const int pages_per_step = progress || stop.stop_possible() ? kProgressChunkPages : -1;
   int last_remaining = std::numeric_limits<int>::max();
-  for (int retries = 0;;) {
+  for (int retries = 0, restarts = 0;;) {
     const int rc = sqlite3_backup_step(backup.get(), pages_per_step);
     if (rc != SQLITE_DONE && stop.stop_requested()) return abandoned(source, target);
-    if (progress) {
-      const int remaining = sqlite3_backup_remaining(backup.get());
-      progress(remaining, sqlite3_backup_pagecount(backup.get()));
-      // Another process wrote between chunks and the copy started over:
-      // chunks could restart for ever, one step cannot (TECH-NOTES).
-      if (remaining > last_remaining) pages_per_step = -1;
-      last_remaining = remaining;
+    const int remaining = sqlite3_backup_remaining(backup.get());
+    if (progress) progress(remaining, sqlite3_backup_pagecount(backup.get()));
+    if (remaining > last_remaining && ++restarts > kMaxCopyRestarts) {
+      return Error{ExitCode::kIoError,
+                   "backup of " + source.string() + " to " + target.string() +
+                       " failed: the copy started over " + std::to_string(restarts) +
+                       " times: the DB kept changing under its read transaction; try again"};
     }
+    last_remaining = remaining;
     if (rc == SQLITE_DONE) break;
     if (rc == SQLITE_OK) continue;
     const int primary = rc & 0xff;
@@ -255,10 +325,10 @@ Result<PreparedBackup> BackupStore::prepare(BackupKind kind, Clock::time_point n
   if (auto copied = copy_database(db_path_, pending->temp_path(), progress, stop); !copied) {
     return copied.error();
   }
-  if (auto verified = verify_copy(db_path_, pending->temp_path(), stop); !verified) {
-    return verified.error();
-  }
+  auto verified = verify_copy(db_path_, pending->temp_path(), stop);
+  if (!verified) return verified.error();
   PreparedBackup prepared(std::move(*pending), name);
+  if (verified->schema_objects == 0) prepared.skipped_ = no_tables_reason(db_path_);
   prepared.seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return prepared;
 }
@@ -266,6 +336,11 @@ Result<PreparedBackup> BackupStore::prepare(BackupKind kind, Clock::time_point n
 Result<TakenBackup> BackupStore::commit(PreparedBackup prepared, const RetentionPolicy& retention,
                                         Clock::time_point now) const {
   const auto start = std::chrono::steady_clock::now();
+  if (prepared.skipped_) {
+    TakenBackup skipped;
+    skipped.skipped = prepared.skipped_;
+    return skipped;  // the temporary goes with `prepared`
+  }
   if (auto committed = prepared.file_.commit(AtomicFile::Replace::kNever); !committed) {
     return committed.error();
   }
@@ -300,6 +375,21 @@ std::vector<BackupFile> BackupStore::list(Clock::time_point now) const {
     return taken_later(a.name, a.dating, b.name, b.dating);
   });
   return backups;
+}
+
+std::size_t BackupStore::count_holding_tables() const {
+  std::size_t count = 0;
+  for (const auto& backup : list()) {
+    auto reader = DbReader::open(backup.path);
+    if (!reader) {
+      ++count;
+      continue;
+    }
+    const auto objects =
+        reader->db().query_int("SELECT count(*) FROM sqlite_schema", "reading the schema");
+    if (!objects || *objects > 0) ++count;
+  }
+  return count;
 }
 
 RetentionPolicy retention_policy(const SafeguardsConfig& safeguards) {
@@ -391,7 +481,9 @@ std::optional<VerifiedBackup> BackupStore::newest_verified(CheckMode mode,
     for (const auto& backup : backups) {
       if (backup.dating.future_stamp != future_stamp) continue;
       auto report = run_integrity_check(backup.path, mode);
-      if (report.ok() && report.page_count > 0) return VerifiedBackup{backup, std::move(report)};
+      if (report.ok() && report.page_count > 0 && report.schema_objects > 0) {
+        return VerifiedBackup{backup, std::move(report)};
+      }
     }
   }
   return std::nullopt;

@@ -9,6 +9,12 @@
 // synced, and only then renamed to its final name, which it never
 // overwrites. A failed backup leaves no file under a backup name.
 //
+// A DB with no tables (0 bytes, or an empty schema: a new DB its engine has
+// not yet set up) is not backed up: the backup would hold nothing to
+// restore, and a backup that exists is taken as evidence that the DB once
+// held data (integrity_gate.hpp), which would lock a new DB out. Such a
+// backup is "skipped", with the reason, and no file is left.
+//
 // Retention (backup_retention.hpp decides what it keeps) deletes only
 // regular files whose whole name matches this DB's backup pattern for the
 // kind just written, never the file just written and never a backup with a
@@ -53,6 +59,9 @@ struct DeletedBackup {
 };
 
 struct TakenBackup {
+  // Set when nothing was taken because the DB has no tables: why (one line,
+  // naming the DB). `file` is then empty, and retention did not run.
+  std::optional<std::string> skipped;
   BackupFile file;
   double seconds = 0;
   std::vector<DeletedBackup> deleted;  // by retention
@@ -67,12 +76,15 @@ class PreparedBackup {
   PreparedBackup(AtomicFile file, BackupName name) : file_(std::move(file)), name_(name) {}
   const std::filesystem::path& temp_path() const { return file_.temp_path(); }
   const std::filesystem::path& final_path() const { return file_.final_path(); }
+  // The copy holds no table: commit() keeps nothing and says why.
+  const std::optional<std::string>& skipped() const { return skipped_; }
 
  private:
   friend class BackupStore;
   AtomicFile file_;
   BackupName name_;
   double seconds_ = 0;
+  std::optional<std::string> skipped_;
 };
 
 struct VerifiedBackup {
@@ -97,10 +109,14 @@ class BackupStore {
                                          const BackupProgress& progress = {},
                                          std::stop_token stop = {}) const;
 
+  // A DB with no tables is not an error: the result's `skipped` says why
+  // nothing was taken.
+  //
   // take() in two halves, so the copy can be made while the integrity gate
   // runs and be kept only if the gate passes. prepare() copies and verifies
   // under a temporary name; commit() renames it into place, then applies
-  // retention. A stop requested through `stop` abandons it between chunks
+  // retention (a copy with no tables: commit() removes it and returns
+  // `skipped`). A stop requested through `stop` abandons it between chunks
   // of the copy or during its verification, with an error saying so.
   [[nodiscard]] Result<PreparedBackup> prepare(BackupKind kind,
                                                Clock::time_point now = Clock::now(),
@@ -114,6 +130,11 @@ class BackupStore {
   // `now` (taken_later()); those with a future stamp and no plausible mtime
   // come last. Only regular files with a matching name.
   std::vector<BackupFile> list(Clock::time_point now = Clock::now()) const;
+
+  // How many of list()'s backups may hold data: all but those that open and
+  // have no tables. Only those are evidence that the DB once held data; an
+  // unreadable backup counts (fails closed). Opens each backup read-only.
+  std::size_t count_holding_tables() const;
 
   // Deletes the backups of `kind` that `policy` does not keep, never
   // `protect` and never one with a future stamp. Logs each deletion and
@@ -130,7 +151,8 @@ class BackupStore {
   // not prove the supervisor made the file.
   std::vector<std::filesystem::path> find_stale_temporaries() const;
 
-  // The newest backup that passes `mode` check, if any, in list() order,
+  // The newest backup that passes `mode` check and holds tables (one
+  // without them has nothing to restore), if any, in list() order,
   // but a backup with a future stamp only if no other one passes: it never
   // passes for the newest by its name, nor by a copy's recent mtime.
   std::optional<VerifiedBackup> newest_verified(CheckMode mode = CheckMode::kQuick,
@@ -154,11 +176,14 @@ std::string future_stamp_warning(const BackupFile& backup);
 // mode so it stands alone without -wal/-shm files. Used by backups,
 // snapshots and restores.
 //
-// Without `progress` or a `stop` that can be requested, the copy is one
-// backup step: one read transaction that finishes while the engine writes.
-// With either, the copy goes in chunks, so a percentage can be shown and a
-// stop is seen between them; if a write by another process restarts the
-// copy, the rest is done in one step, so it still always finishes.
+// The copy reads one snapshot of the source: a read transaction held from
+// before the first page to after the last, so a writer in another process
+// never restarts it and it finishes in a time bounded by the DB's size
+// (in WAL mode the writer goes on meanwhile). Without `progress` or a
+// `stop` that can be requested, it is one backup step; with either, it
+// goes in chunks, so a percentage can be shown and a stop is seen between
+// them. Should SQLite restart it anyway, it fails after a few restarts
+// with a message saying so: it never loops.
 //
 // On failure it removes the SQLite side files (-journal, -wal, -shm) its
 // own connection left beside `target`; the caller removes `target`. A full

@@ -1,4 +1,5 @@
 #include "common/config.hpp"
+#include "common/engine_errors.hpp"
 #include "common/utf8_path.hpp"
 #include "common/yaml_documents.hpp"
 
@@ -307,6 +308,37 @@ void read_safeguards(const Reader& r, const YAML::Node& root, Config& config) {
                                : CheckMode::kQuick;
 }
 
+// engine.clean_stop_signals: only the signal the supervisor sends can be
+// its own stop. Another name could only ever match someone else's kill,
+// which is never clean, so listing it is refused rather than ignored.
+void read_clean_stop_signals(const Reader& r, const YAML::Node& node, EngineConfig& e) {
+  const auto signals = r.sequence(node, "engine", "clean_stop_signals", "[SIGTERM]");
+  if (!signals) return;
+  const std::string key = "engine.clean_stop_signals";
+  for (const auto& item : *signals) {
+    if (!item.IsScalar()) r.fail(item.Mark(), key, "must hold signal names, like SIGTERM");
+    const std::string& name = item.Scalar();
+    const auto& known = known_stop_signals();
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string allowed;
+      for (auto k : known) allowed += (allowed.empty() ? "" : ", ") + std::string(k);
+      r.fail(item.Mark(), key, "'" + name + "' is not a stop signal (allowed: " + allowed + ")");
+    }
+    if (name != e.stop_signal) {
+      r.fail(item.Mark(), key,
+             "lists " + name + ", but the supervisor stops the engine with engine.stop_signal " +
+                 e.stop_signal + " and never sends " + name +
+                 ": a death by it would be someone else's kill, never a clean stop. List " +
+                 e.stop_signal + ", or set engine.stop_signal: " + name);
+    }
+    if (std::find(e.clean_stop_signals.begin(), e.clean_stop_signals.end(), name) !=
+        e.clean_stop_signals.end()) {
+      r.fail(item.Mark(), key, "lists " + name + " twice; keep one");
+    }
+    e.clean_stop_signals.push_back(name);
+  }
+}
+
 void read_engine(const Reader& r, const YAML::Node& root, Config& config) {
   const auto node = r.section(root, "engine", false);
   auto& e = config.engine;
@@ -314,7 +346,8 @@ void read_engine(const Reader& r, const YAML::Node& root, Config& config) {
   if (!node.IsDefined()) return;
   r.require_known_keys(node, "engine",
                        {"command", "working_dir", "env", "stop_signal", "stop_grace_seconds",
-                        "clean_exit_codes"});
+                        "clean_exit_codes", "error_patterns",
+                        "clean_stop_signals"});
   if (auto command = r.sequence(node, "engine", "command", "[python3, engine.py]")) {
     for (const auto& arg : *command) {
       if (!arg.IsScalar()) r.fail(arg.Mark(), "engine.command", "every item must be a string");
@@ -361,6 +394,94 @@ void read_engine(const Reader& r, const YAML::Node& root, Config& config) {
       r.fail(codes->Mark(), "engine.clean_exit_codes", "must list at least one exit code");
     }
   }
+  if (auto patterns = r.sequence(node, "engine", "error_patterns", "[ERROR, 'Traceback \\(most']")) {
+    e.error_patterns.clear();  // [] counts nothing
+    for (const auto& pattern : *patterns) {
+      if (!pattern.IsScalar() || pattern.Scalar().empty()) {
+        r.fail(pattern.Mark(), "engine.error_patterns", "every item must be a non-empty regex");
+      }
+      const auto text = r.text(pattern, "engine.error_patterns");
+      if (const auto error = regex_error_of(text); !error.empty()) {
+        r.fail(pattern.Mark(), "engine.error_patterns", "'" + text + "' is not a valid regex: " + error);
+      }
+      e.error_patterns.push_back(text);
+    }
+  }
+  read_clean_stop_signals(r, node, e);
+}
+
+// db_checks: a list of named read-only SQL checks. Whether the SQL only
+// reads is decided when it is prepared on the DB (db_checks.cpp); here,
+// every key must be there and make sense.
+void read_db_checks(const Reader& r, const YAML::Node& root, Config& config) {
+  const YAML::Node list = root["db_checks"];
+  if (!list.IsDefined()) return;
+  if (!list.IsSequence()) {
+    r.fail(list.Mark(), "db_checks", "must be a list of checks, each with name, sql, expect, on_fail");
+  }
+  for (const auto& item : list) {
+    if (!item.IsMap()) r.fail(item.Mark(), "db_checks", "every check must be a mapping of keys");
+    r.require_known_keys(item, "db_checks", {"name", "sql", "expect", "when", "on_fail", "timeout_seconds"});
+    DbCheckConfig check;
+    check.name = r.get_string(item, "db_checks", "name", "", true);
+    const std::string sec = "db_checks." + check.name;
+    // The name goes into halt_reason (db_check_failed:<name>) and the logs.
+    if (check.name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") !=
+        std::string::npos) {
+      r.fail(item["name"].Mark(), sec, "a check's name holds only letters, digits, '_', '.' and '-'");
+    }
+    for (const auto& earlier : config.db_checks) {
+      if (earlier.name == check.name) r.fail(item["name"].Mark(), sec, "a second check with this name");
+    }
+    check.sql = r.get_string(item, sec, "sql", "", true);
+    const YAML::Node expect = item["expect"];
+    if (!expect.IsDefined()) {
+      r.fail(item.Mark(), sec + ".expect", "missing required key: say no_rows, or {value: X}");
+    }
+    if (expect.IsScalar() && expect.Scalar() == "no_rows") {
+      check.expect_value.reset();
+    } else if (expect.IsMap()) {
+      r.require_known_keys(expect, sec + ".expect", {"value"});
+      const auto value = r.scalar(expect, sec + ".expect", "value");
+      if (!value) r.fail(expect.Mark(), sec + ".expect", "must be no_rows, or {value: X}");
+      check.expect_value = r.text(*value, sec + ".expect.value");
+    } else {
+      r.fail(expect.Mark(), sec + ".expect", "must be no_rows, or {value: X}");
+    }
+    const YAML::Node when = item["when"];
+    if (when.IsDefined()) {
+      std::vector<YAML::Node> phases;
+      if (when.IsSequence()) {
+        for (const auto& phase : when) phases.push_back(phase);
+      } else {
+        phases.push_back(when);
+      }
+      check.at_startup = check.after_session = false;
+      for (const auto& phase : phases) {
+        const std::string text = phase.IsScalar() ? phase.Scalar() : "";
+        if (text == "startup") {
+          check.at_startup = true;
+        } else if (text == "post_session") {
+          check.after_session = true;
+        } else if (text == "both") {
+          check.at_startup = check.after_session = true;
+        } else {
+          r.fail(phase.Mark(), sec + ".when", "must be startup, post_session, both, or a list of them");
+        }
+      }
+    }
+    if (!check.at_startup && !check.after_session) {
+      r.fail(when.Mark(), sec + ".when", "must name startup, post_session or both");
+    }
+    const auto on_fail = r.get_choice(item, sec, "on_fail", "", {"refuse", "warn"});
+    if (on_fail.empty()) {
+      r.fail(item.Mark(), sec + ".on_fail",
+             "missing required key: say refuse (the engine does not start) or warn");
+    }
+    check.refuse = on_fail == "refuse";
+    check.timeout_seconds = r.get_int(item, sec, "timeout_seconds", 10, 1, 3600);
+    config.db_checks.push_back(std::move(check));
+  }
 }
 
 void read_dirs(const Reader& r, const YAML::Node& root, Config& config) {
@@ -377,6 +498,16 @@ void read_dirs(const Reader& r, const YAML::Node& root, Config& config) {
     config.logging_dir = r.resolve(r.get_string(logging, "logging", "dir", "logs"));
     config.logging_level = r.get_choice(logging, "logging", "level", "info",
                                         {"trace", "debug", "info", "warn", "error"});
+  }
+  const auto metrics = r.section(root, "metrics", false);
+  if (metrics.IsDefined()) {
+    r.require_known_keys(metrics, "metrics", {"textfile"});
+    const auto textfile = r.get_string(metrics, "metrics", "textfile", "", true);
+    config.metrics_textfile = r.resolve(textfile);
+    if (config.metrics_textfile.extension() != ".prom") {
+      r.fail(metrics["textfile"].Mark(), "metrics.textfile",
+             "must end in .prom: node_exporter's textfile collector reads only those");
+    }
   }
   const auto ui = r.section(root, "ui", false);
   if (ui.IsDefined()) {
@@ -415,12 +546,14 @@ Result<Config> parse_config(std::string_view yaml_text, const fs::path& source) 
     }
     if (!root.IsMap()) reader.fail(root.Mark(), "", "top level must be a mapping of sections");
     reader.require_known_keys(root, "",
-                              {"database", "db_safeguards", "engine", "summary", "logging", "ui"});
+                              {"database", "db_safeguards", "engine", "db_checks", "summary",
+                               "logging", "metrics", "ui"});
     Config config;
     config.source_file = fs::absolute(source).lexically_normal();
     read_database(reader, root, config);
     read_safeguards(reader, root, config);
     read_engine(reader, root, config);
+    read_db_checks(reader, root, config);
     read_dirs(reader, root, config);
     return config;
   } catch (const ConfigFault& fault) {
@@ -538,12 +671,43 @@ std::string render_config(const Config& c) {
   out << YAML::Key << "stop_signal" << YAML::Value << e.stop_signal;
   out << YAML::Key << "stop_grace_seconds" << YAML::Value << e.stop_grace_seconds;
   out << YAML::Key << "clean_exit_codes" << YAML::Value << YAML::Flow << e.clean_exit_codes;
+  out << YAML::Key << "error_patterns" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (const auto& pattern : e.error_patterns) out << YAML::DoubleQuoted << pattern;
+  out << YAML::EndSeq;
+  out << YAML::Key << "clean_stop_signals" << YAML::Value << YAML::Flow << e.clean_stop_signals;
   out << YAML::EndMap;
+  if (!c.db_checks.empty()) {
+    out << YAML::Key << "db_checks" << YAML::Value << YAML::BeginSeq;
+    for (const auto& check : c.db_checks) {
+      out << YAML::BeginMap;
+      out << YAML::Key << "name" << YAML::Value << Text{check.name};
+      out << YAML::Key << "sql" << YAML::Value << Text{check.sql};
+      out << YAML::Key << "expect" << YAML::Value;
+      if (check.expect_value) {
+        out << YAML::Flow << YAML::BeginMap << YAML::Key << "value" << YAML::Value
+            << YAML::DoubleQuoted << *check.expect_value << YAML::EndMap;
+      } else {
+        out << "no_rows";
+      }
+      out << YAML::Key << "when" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+      if (check.at_startup) out << "startup";
+      if (check.after_session) out << "post_session";
+      out << YAML::EndSeq;
+      out << YAML::Key << "on_fail" << YAML::Value << (check.refuse ? "refuse" : "warn");
+      out << YAML::Key << "timeout_seconds" << YAML::Value << check.timeout_seconds;
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
   out << YAML::Key << "summary" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "dir" << YAML::Value << Text{c.summary_dir.string()} << YAML::EndMap;
   out << YAML::Key << "logging" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "dir" << YAML::Value << Text{c.logging_dir.string()};
   out << YAML::Key << "level" << YAML::Value << c.logging_level << YAML::EndMap;
+  if (!c.metrics_textfile.empty()) {
+    out << YAML::Key << "metrics" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "textfile" << YAML::Value << Text{c.metrics_textfile.string()} << YAML::EndMap;
+  }
   out << YAML::Key << "ui" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "pause_on_exit" << YAML::Value << std::string(to_string(c.pause_on_exit));
   out << YAML::Key << "console" << YAML::Value << std::string(to_string(c.console_mode))

@@ -69,8 +69,28 @@ struct EngineConfig {
   std::string stop_signal = "SIGINT";
   int stop_grace_seconds = 30;
   std::vector<int> clean_exit_codes{0};
+  // Output lines counted as the engine's own errors (common/engine_errors):
+  // ECMAScript regexes; one without metacharacters is plain text.
+  std::vector<std::string> error_patterns{"Traceback", "ERROR", "CRITICAL", "FATAL", "Exception"};
+  // Stop signals whose death counts as a clean end when the supervisor sent
+  // the signal (an engine that installs no handler for it). Empty: none.
+  std::vector<std::string> clean_stop_signals;
 
   bool operator==(const EngineConfig&) const = default;
+};
+
+// One of db_checks: the application's own invariant as read-only SQL
+// (common/db_checks.hpp runs it).
+struct DbCheckConfig {
+  std::string name;
+  std::string sql;
+  std::optional<std::string> expect_value;  // expect: {value: X}; none: expect: no_rows
+  bool at_startup = true;                   // when: startup, post_session, or both
+  bool after_session = true;
+  bool refuse = true;  // on_fail: refuse (fail closed at startup) or warn
+  int timeout_seconds = 10;
+
+  bool operator==(const DbCheckConfig&) const = default;
 };
 
 struct Config {
@@ -78,9 +98,13 @@ struct Config {
   DatabaseConfig database;
   SafeguardsConfig db_safeguards;
   EngineConfig engine;
+  std::vector<DbCheckConfig> db_checks;
   std::filesystem::path summary_dir;  // absolute
   std::filesystem::path logging_dir;  // absolute
   std::string logging_level = "info";
+  // metrics.textfile: where each run writes its figures for node_exporter's
+  // textfile collector (common/metrics_textfile); empty for none.
+  std::filesystem::path metrics_textfile;
   PauseOnExit pause_on_exit = PauseOnExit::kAuto;
   ConsoleMode console_mode = ConsoleMode::kAuto;
 

@@ -40,8 +40,12 @@ std::string text(const json& event, const char* key) {
   return it != event.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-bool is_record(const std::string& type) {
-  return type == "db_at_rest" || type == "db_change_accepted";
+// The events that record the DB as a run (or a restore) left it. A run
+// that rolled back a hot journal recorded the DB it made, when it could.
+bool is_record(const json& event) {
+  const auto type = text(event, "event");
+  return type == "db_at_rest" || type == "db_change_accepted" ||
+         (type == "hot_journal_rolled_back" && event.contains("db"));
 }
 
 std::string describe_run(const RunRecord& run) {
@@ -59,6 +63,9 @@ std::string describe_record(const json& event) {
   }
   if (text(event, "recorded_by") == "restore") {
     return "by the restore of " + text(event, "backup") + ", " + at;
+  }
+  if (text(event, "event") == "hot_journal_rolled_back") {
+    return "when run " + text(event, "run_id") + " rolled back a hot journal, " + at;
   }
   return "at the end of run " + text(event, "run_id") + ", " + at;
 }
@@ -135,7 +142,7 @@ ContinuityBaseline find_baseline(const LoadedHistory& history) {
   const auto& events = history.events;
   std::size_t since = 0;
   for (std::size_t i = events.size(); i-- > 0;) {
-    if (!is_record(text(events[i], "event"))) continue;
+    if (!is_record(events[i])) continue;
     const auto db = events[i].find("db");
     auto record = db == events[i].end() ? std::nullopt : db_at_rest_from_json(*db);
     if (!record) {

@@ -60,12 +60,25 @@ Result<bool> remove_file(const fs::path& file) {
 }
 
 Result<void> rename_replace(const fs::path& from, const fs::path& to) {
-  if (!MoveFileExW(from.wstring().c_str(), to.wstring().c_str(),
-                   MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
-    return Error{ExitCode::kIoError, "rename of " + from.string() + " to " + to.string() +
-                                         " failed: " + win32_error_text(GetLastError())};
+  const auto move = [&] {
+    return MoveFileExW(from.wstring().c_str(), to.wstring().c_str(),
+                       MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH);
+  };
+  if (move()) return {};
+  DWORD error = GetLastError();
+  // Windows refuses to replace a read-only file (a snapshot is made
+  // read-only), where POSIX replaces it as any other: the same on both, the
+  // attribute goes first, and comes back if the rename still fails.
+  const DWORD attributes = GetFileAttributesW(to.wstring().c_str());
+  if (error == ERROR_ACCESS_DENIED && attributes != INVALID_FILE_ATTRIBUTES &&
+      (attributes & FILE_ATTRIBUTE_READONLY) &&
+      SetFileAttributesW(to.wstring().c_str(), attributes & ~FILE_ATTRIBUTE_READONLY)) {
+    if (move()) return {};
+    error = GetLastError();
+    SetFileAttributesW(to.wstring().c_str(), attributes);
   }
-  return {};
+  return Error{ExitCode::kIoError, "rename of " + from.string() + " to " + to.string() +
+                                       " failed: " + win32_error_text(error)};
 }
 
 Result<std::uintmax_t> available_space(const fs::path& folder) {

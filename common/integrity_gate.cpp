@@ -21,7 +21,7 @@ std::string cause_of(const GateRequest& request, const CheckReport& report, std:
     case CheckVerdict::kMissing:
       if (backups > 0) {
         return "the database file does not exist, but " + std::to_string(backups) +
-               " backup(s) of it exist in " + request.backup_dir.string() +
+               " backup(s) of it that hold tables exist in " + request.backup_dir.string() +
                ": it vanished. Restore it from a backup.";
       }
       return "the database file does not exist. If this is a first run, set "
@@ -40,7 +40,8 @@ std::string cause_of(const GateRequest& request, const CheckReport& report, std:
   }
   return (report.file_size == 0 ? "the database file is empty (0 bytes)"
                                 : "the database has no tables") +
-         std::string(" but ") + std::to_string(backups) + " backup(s) of it exist in " +
+         std::string(" but ") + std::to_string(backups) +
+         " backup(s) of it that hold tables exist in " +
          request.backup_dir.string() + ": its data is lost, this is not a new database.";
 }
 
@@ -75,7 +76,9 @@ std::optional<VerifiedBackup> newest_verified_until(const BackupStore& store,
   for (const auto& backup : store.list()) {
     if (when && backup.name.stamp > *when) continue;
     auto report = run_integrity_check(backup.path, CheckMode::kFull);
-    if (report.ok() && report.page_count > 0) return VerifiedBackup{backup, std::move(report)};
+    if (report.ok() && report.page_count > 0 && report.schema_objects > 0) {
+      return VerifiedBackup{backup, std::move(report)};
+    }
   }
   return std::nullopt;
 }
@@ -143,21 +146,28 @@ GateResult run_integrity_gate(const GateRequest& request, const CheckProgress& p
       return result;
     }
   }
+  // Raw, before SQLite: the read below rolls it back in a private copy,
+  // and would say nothing of it.
+  result.hot_journal = find_hot_journal(request.db_path);
   result.report = run_integrity_check(request.db_path, request.mode, progress, stop);
   const BackupStore store(request.db_path, request.backup_dir);
   const auto& report = result.report;
 
-  const auto backups = store.list().size();
+  const bool missing = report.verdict == CheckVerdict::kMissing;
+  const bool empty = report.ok() && (report.file_size == 0 || report.schema_objects == 0);
+  // Evidence that the DB once held data: a backup that holds tables. A
+  // backup without tables (taken of a new, empty DB by an older version)
+  // proves nothing, and counting it would refuse a new DB for ever.
+  const auto backups = missing || empty ? store.count_holding_tables() : 0;
   // A missing DB is a first run only if nothing says it ever existed: with
   // backups of it present, it vanished, and that is data loss.
-  if (report.verdict == CheckVerdict::kMissing && request.allow_missing && backups == 0) {
+  if (missing && request.allow_missing && backups == 0) {
     result.first_run = true;
     return result;
   }
-  const bool empty = report.ok() && (report.file_size == 0 || report.schema_objects == 0);
   if (report.ok() && !(empty && backups > 0)) return result;
 
-  const bool missing_or_lost = report.verdict == CheckVerdict::kMissing || empty;
+  const bool missing_or_lost = missing || empty;
   result.failure = Error{missing_or_lost ? ExitCode::kDbMissing : ExitCode::kIntegrityFailed,
                          failure_message(request, report, store, backups)};
   return result;

@@ -3,20 +3,24 @@
 //
 // Fails closed. The DB passes only if it exists (or allow_missing says a
 // missing DB is a first run), its check says `ok`, and it is not empty while
-// backups of it exist: a 0-byte or schema-less DB passes integrity_check, but
-// beside backups it means data was lost. A failure carries the exact message
+// backups of it that hold tables exist: a 0-byte or schema-less DB passes
+// integrity_check, but beside such backups it means data was lost. (A backup
+// without tables is no such evidence: see BackupStore::count_holding_tables.) A failure carries the exact message
 // an operator needs: the headline, the DB, the first failure rows, the newest
 // backup that verifies and the command that restores it.
 // Before any of that, the WAL's own evidence (wal_evidence.hpp): committed
 // transactions the -shm records and the -wal no longer holds fail the gate
 // (wal_lost) before SQLite opens anything, unless the operator accepted the
-// loss. Never creates or changes the DB or a file beside it. Blocking.
+// loss. A hot rollback journal is reported (GateResult::hot_journal), and
+// the DB is checked as its rollback will leave it. Never creates or changes
+// the DB or a file beside it. Blocking.
 
 #include <filesystem>
 #include <optional>
 #include <string>
 
 #include "common/backup_store.hpp"
+#include "common/hot_journal.hpp"
 #include "common/integrity_check.hpp"
 #include "common/wal_evidence.hpp"
 
@@ -51,6 +55,9 @@ struct GateResult {
   std::optional<Error> failure;  // kIntegrityFailed or kDbMissing, with the full message
   std::optional<WalEvidence> wal;  // when read
   bool wal_lost = false;           // the failure is the WAL's evidence; no check was run
+  // A hot rollback journal beside the DB (hot_journal.hpp). The check read
+  // the DB as its rollback will leave it; nothing was rolled back here.
+  std::optional<HotJournal> hot_journal;
 
   bool passed() const { return !failure.has_value(); }
   // What the summary's db_health.integrity_check says.

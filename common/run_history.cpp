@@ -50,6 +50,16 @@ json data_loss_accepted_event(const std::string& run_id, const std::string& at,
           {"evidence_folder", evidence_folder}};
 }
 
+json hot_journal_rolled_back_event(const std::string& run_id, const std::string& at,
+                                   const json& hot_journal, const std::optional<json>& db) {
+  json event = {{"event", "hot_journal_rolled_back"},
+                {"run_id", run_id},
+                {"at", at},
+                {"hot_journal", hot_journal}};
+  if (db) event["db"] = *db;
+  return event;
+}
+
 json run_finished_event(const RunRecord& run) {
   json event = {{"event", "run_finished"},       {"run_id", run.run_id},
                 {"outcome", run.outcome},        {"halt_reason", run.halt_reason},

@@ -80,4 +80,13 @@ nlohmann::json data_loss_accepted_event(const std::string& run_id, const std::st
                                         const nlohmann::json& wal_evidence,
                                         const std::string& evidence_folder);
 
+// A run rolled back a hot rollback journal before its gate
+// (hot_journal.hpp): what was found, where its evidence went, and `db`, the
+// DB as the rollback left it (db_at_rest.hpp's to_json), when it could be
+// looked at. With `db` it is a record of the DB for the next start's
+// continuity check, like db_at_rest.
+nlohmann::json hot_journal_rolled_back_event(const std::string& run_id, const std::string& at,
+                                             const nlohmann::json& hot_journal,
+                                             const std::optional<nlohmann::json>& db);
+
 }  // namespace es

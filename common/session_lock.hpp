@@ -1,6 +1,10 @@
 #pragma once
 // The exclusive lock that makes one supervisor the owner of one DB:
-// `<db>.supervisor.lock`, held (flock / LockFileEx) for a whole run.
+// `<db>.supervisor.lock`, held (flock / LockFileEx) for a whole run, and with
+// it the lock on the DB file itself (db_file_lock.hpp), which a second name
+// for the file (a hard link, a bind mount) cannot get around. Give it the
+// DB's real path (real_path.hpp), so that a symlink and its target share
+// one lock file.
 //
 // The file's content names the holder (pid, run id, start time) so a second
 // supervisor can say who is in the way, and carries the holder's heartbeat:
@@ -16,6 +20,7 @@
 #include <string>
 
 #include "common/engine_tree.hpp"
+#include "common/db_file_lock.hpp"
 #include "common/result.hpp"
 
 namespace es {
@@ -28,20 +33,26 @@ struct LockHolder {
   // The engine's tree as last seen (engine_tree.hpp): what the next start
   // looks for if this supervisor dies. Empty before the engine starts.
   EngineTreeRecord engine_tree = {};
+  std::string db_path = {};  // the DB as this holder names it (record() fills it in)
 };
 
 class SessionLock {
  public:
   static std::filesystem::path path_for(const std::filesystem::path& db_path);
 
-  // Takes the lock without waiting. Held elsewhere: kLocked, naming the
-  // holder's pid and start time. Returns the previous holder's record (the
-  // file's content before this call) through previous().
+  // Takes both locks without waiting: the lock file's, then the DB file's
+  // (when the DB exists). Held elsewhere: kLocked, naming the holder's pid
+  // and start time; the DB file held through another name: kLocked, naming
+  // the supervisor that holds it where the OS tells who (Linux: from /proc,
+  // and its lock file's record read through the name it uses). Returns the
+  // previous holder's record (the file's content before this call) through
+  // previous().
   [[nodiscard]] static Result<SessionLock> acquire(const std::filesystem::path& db_path);
 
   // For what only looks (restore --dry-run): fails as acquire() does while
-  // another supervisor holds the lock, but creates no lock file where there
-  // is none, since nothing can hold a lock on a file that does not exist.
+  // another supervisor holds either lock, but creates no lock file where
+  // there is none, since nothing can hold a lock on a file that does not
+  // exist. Takes the locks only for that moment.
   [[nodiscard]] static Result<void> probe(const std::filesystem::path& db_path);
 
   SessionLock(SessionLock&& other) noexcept;
@@ -54,11 +65,23 @@ class SessionLock {
   // Rewrites the holder record (and thereby the heartbeat), durably.
   [[nodiscard]] Result<void> record(const LockHolder& holder);
 
+  // Locks the file now under the DB's name, after a restore moved another
+  // file in (the lock held so far went aside with the old file), and lets go
+  // of the old file's. Fails as acquire() does; the DB file is then unlocked.
+  [[nodiscard]] Result<void> lock_db_file();
+
  private:
   struct Handle;
   SessionLock(std::unique_ptr<Handle> handle, std::optional<LockHolder> previous);
+  // The lock file's part of acquire(): one implementation per OS.
+  [[nodiscard]] static Result<SessionLock> lock_file(const std::filesystem::path& db_path);
+  // The holder record as the lock file holds it, naming this lock's DB.
+  std::string record_text(const LockHolder& holder) const;
+
   std::unique_ptr<Handle> handle_;
   std::optional<LockHolder> previous_;
+  std::filesystem::path db_path_;
+  std::optional<DbFileLock> file_lock_;
 };
 
 // The pieces of acquire() that do not depend on the OS, used by both

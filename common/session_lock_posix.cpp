@@ -51,7 +51,7 @@ std::string whose(const fs::path& path) {
 
 }  // namespace
 
-Result<SessionLock> SessionLock::acquire(const fs::path& db_path) {
+Result<SessionLock> SessionLock::lock_file(const fs::path& db_path) {
   auto handle = std::make_unique<Handle>();
   handle->path = path_for(db_path);
   if (auto missing = session_lock_detail::missing_db_folder(db_path)) return *missing;
@@ -82,7 +82,7 @@ SessionLock::SessionLock(SessionLock&& other) noexcept = default;
 SessionLock::~SessionLock() = default;
 
 Result<void> SessionLock::record(const LockHolder& holder) {
-  const auto text = format_lock_holder(holder);
+  const auto text = record_text(holder);
   // Rewrite in place: the content is tiny and a torn record only costs the
   // next start one heartbeat of precision.
   if (::ftruncate(handle_->fd, 0) != 0 ||

@@ -32,7 +32,7 @@ std::string read_all(HANDLE file) {
 
 }  // namespace
 
-Result<SessionLock> SessionLock::acquire(const fs::path& db_path) {
+Result<SessionLock> SessionLock::lock_file(const fs::path& db_path) {
   auto handle = std::make_unique<Handle>();
   handle->path = path_for(db_path);
   if (auto missing = session_lock_detail::missing_db_folder(db_path)) return *missing;
@@ -67,7 +67,7 @@ SessionLock::SessionLock(SessionLock&& other) noexcept = default;
 SessionLock::~SessionLock() = default;  // closing the handle releases the lock
 
 Result<void> SessionLock::record(const LockHolder& holder) {
-  const auto text = format_lock_holder(holder);
+  const auto text = record_text(holder);
   HANDLE file = handle_->file.get();
   LARGE_INTEGER start{};
   DWORD written = 0;

@@ -34,6 +34,10 @@ struct DbHealth {
   std::optional<std::string> post_session_backup;  // file name, or null
   std::optional<std::string> pre_session_backup_error;   // why it is null, if it failed
   std::optional<std::string> post_session_backup_error;
+  // Why no backup was attempted or kept although it is enabled: the DB has
+  // no tables (nothing to restore), or does not exist yet (a first run).
+  std::optional<std::string> pre_session_backup_skipped;
+  std::optional<std::string> post_session_backup_skipped;
   std::string db_path;                             // as configured
   // Beside the four required keys, what an operator needs:
   std::string integrity_check_mode = "full";
@@ -53,6 +57,13 @@ struct DbHealth {
   // with "accepted" and "evidence_folder" when a loss was accepted; null when
   // not read.
   std::optional<nlohmann::json> wal_evidence;
+  // A hot rollback journal found before the gate (hot_journal.hpp's
+  // to_json): the files, where their forensic copy went, and whether it was
+  // rolled back; null when there was none.
+  std::optional<nlohmann::json> hot_journal;
+  // The config's db_checks that ran, startup's then post_session's
+  // (db_checks.hpp's to_json); empty when none is configured.
+  nlohmann::json db_checks = nlohmann::json::array();
   std::vector<BackupDeletion> backups_deleted;  // by retention, in the order deleted
   // Is the DB as the last run left it? db_continuity's verdict, and what it
   // compared (see common/db_continuity.hpp).
@@ -84,6 +95,9 @@ struct SessionSummary {
   std::string outcome;      // clean | unclean | aborted
   std::string halt_reason;
   EngineRecord engine;
+  // The engine's output lines that matched engine.error_patterns
+  // (engine_errors.hpp's to_json); null when the engine never started.
+  nlohmann::json engine_errors = nullptr;
   DbHealth db_health;
   std::optional<int> supervisor_exit_code;
   std::string log_file;

@@ -128,6 +128,10 @@ Result<SqliteDb> SqliteDb::open_to_fold_wal(const fs::path& path) {
   return open(path, path.string(), SQLITE_OPEN_READWRITE);
 }
 
+Result<SqliteDb> SqliteDb::open_to_roll_back_journal(const fs::path& path) {
+  return open(path, path.string(), SQLITE_OPEN_READWRITE);
+}
+
 SqliteDb::SqliteDb(sqlite3* db, fs::path path) : db_(db), path_(std::move(path)) {}
 
 SqliteDb::SqliteDb(SqliteDb&& other) noexcept

@@ -50,8 +50,15 @@ class SqliteDb {
   // a missing DB is SQLITE_CANTOPEN, kDbMissing). For one purpose only: the
   // WAL fold after the engine has exited (common/wal_fold), which moves
   // committed pages from the -wal into the main file and adds no content.
-  // Nothing else opens the live DB for writing.
+  // Nothing else opens the live DB for writing, but the rollback below.
   [[nodiscard]] static Result<SqliteDb> open_to_fold_wal(const std::filesystem::path& path);
+
+  // The same read-write open, never creating the DB, for the other write
+  // the supervisor makes: rolling back a hot journal before the gate
+  // (common/hot_journal), which SQLite does at the connection's first read.
+  // It restores pages from before a transaction that never committed, and
+  // adds no content.
+  [[nodiscard]] static Result<SqliteDb> open_to_roll_back_journal(const std::filesystem::path& path);
 
   SqliteDb(SqliteDb&& other) noexcept;
   SqliteDb& operator=(SqliteDb&& other) noexcept;

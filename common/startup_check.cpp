@@ -44,7 +44,9 @@ StartupCheck run_startup_check(const StartupCheckRequest& request, const CheckPr
     return result;
   }
   auto taken = store.commit(std::move(*copy), request.retention);
-  if (taken) {
+  if (taken && taken->skipped) {
+    result.backup_skipped = taken->skipped;
+  } else if (taken) {
     result.backup = std::move(*taken);
   } else {
     result.backup_error = taken.error();

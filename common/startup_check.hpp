@@ -24,6 +24,8 @@ struct StartupCheck {
   bool backup_attempted = false;
   std::optional<TakenBackup> backup;  // set when taken
   std::optional<Error> backup_error;  // set when attempted and failed
+  // Set when the copy was not kept because the DB has no tables: why.
+  std::optional<std::string> backup_skipped;
   bool stopped = false;  // a stop was requested: neither the gate nor the backup counts
 };
 

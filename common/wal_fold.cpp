@@ -105,6 +105,11 @@ std::vector<FileAtRest> files_at_rest(const fs::path& db_path) {
 }
 
 WalFold fold_wal(const fs::path& db_path) {
+  // A 0-byte file is a valid, empty DB (one its engine has not set up yet):
+  // no header, no mode, nothing to fold.
+  if (std::error_code ec; fs::is_regular_file(db_path, ec) && fs::file_size(db_path, ec) == 0 && !ec) {
+    return {FoldStatus::kNotWal, std::nullopt, ""};
+  }
   switch (read_journal_header(db_path)) {
     case JournalHeader::kRollback: return {FoldStatus::kNotWal, std::nullopt, ""};
     case JournalHeader::kUnreadable:

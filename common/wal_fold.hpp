@@ -63,8 +63,8 @@ struct WalFold {
 // and the post-session check passed; a caller whose check failed must not
 // call this, so that the files stay as evidence.
 //
-// First reads the main file's header: a DB not in WAL mode is left
-// untouched (kNotWal). Then looks for other processes holding the DB, its
+// First reads the main file's header: a DB not in WAL mode, or a 0-byte
+// one, is left untouched (kNotWal). Then looks for other processes holding the DB, its
 // -wal or -shm (kHeldElsewhere, naming them, and nothing is opened). Then
 // opens the DB read-write without ever creating it
 // (SqliteDb::open_to_fold_wal), runs a FULL checkpoint to copy and count the

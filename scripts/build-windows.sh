@@ -240,6 +240,7 @@ fi
 cmake -S "$root" -B "$out/project" \
   -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
   -DENGINE_SUPERVISOR_CROSS_DEPS="$deps" \
+  -DENGINE_SUPERVISOR_UNITY_TESTS=ON \
   -DCMAKE_BUILD_TYPE=Release
 cmake --build "$out/project" -j"$jobs"
 log "built: $(cd "$out/project" && find . -maxdepth 2 -name '*.exe' -not -path './CMakeFiles/*' | sort | tr '\n' ' ')"

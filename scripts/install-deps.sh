@@ -18,6 +18,7 @@ packages=(
   libxxhash-dev
   desktop-file-utils systemd dpkg-dev
   python3 python3-jsonschema
+  prometheus-node-exporter curl
   clang libclang-rt-14-dev
 )
 # bench/run_all.sh compares against supervisord.

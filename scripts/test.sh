@@ -14,7 +14,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 build_and_test() {
   local dir=$1; shift
-  cmake -S . -B "$dir" -DENGINE_SUPERVISOR_WERROR=ON "$@" >/dev/null
+  cmake -S . -B "$dir" -DENGINE_SUPERVISOR_WERROR=ON -DENGINE_SUPERVISOR_UNITY_TESTS=ON "$@" >/dev/null
   cmake --build "$dir" -j "$jobs"
   (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 300)
 }

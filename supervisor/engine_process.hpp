@@ -95,4 +95,13 @@ class EngineProcess {
 // The signal number for a name from known_stop_signals(); SIGINT if unknown.
 int signal_number(std::string_view signal_name);
 
+// True if `exit` is how an engine that does not handle the stop the
+// supervisor sends for `signal_name` (a name from known_stop_signals())
+// ends. POSIX: it died of that signal. Windows: request_stop raises CTRL_C
+// (SIGINT) or CTRL_BREAK (any other name), and a console program without a
+// handler for it ends with STATUS_CONTROL_C_EXIT (0xC000013A), the code
+// TerminateProcess or TerminateJobObject may also give (kill_tree uses it:
+// the caller rules out its own kills).
+bool ended_by_stop_signal(const EngineExit& exit, std::string_view signal_name);
+
 }  // namespace es

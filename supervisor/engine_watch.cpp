@@ -56,6 +56,7 @@ struct EngineWatch::Impl {
   void echo(OutputStream stream, std::span<const std::string_view> lines) {
     const bool out = stream == OutputStream::kStdout;
     log_engine_lines(out ? "stdout" : "stderr", lines);
+    if (settings.on_lines) settings.on_lines(lines);
     const std::string_view prefix = out ? "[engine] " : "[engine stderr] ";
     echo_.clear();
     for (const auto line : lines) echo_.append(prefix).append(line).push_back('\n');

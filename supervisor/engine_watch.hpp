@@ -12,8 +12,10 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <span>
 #include <stop_token>
 #include <string>
+#include <string_view>
 
 #include "common/result.hpp"
 #include "supervisor/engine_process.hpp"
@@ -35,6 +37,8 @@ struct WatchSettings {
   // Called once, on the first stop request, before the engine is signalled
   // (the lifecycle records it durably).
   std::function<void(const std::string& reason)> on_stop_requested;
+  // Sees every line of the engine's output, after it is logged.
+  std::function<void(std::span<const std::string_view> lines)> on_lines;
 };
 
 struct WatchOutcome {

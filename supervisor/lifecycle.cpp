@@ -7,10 +7,14 @@
 #include "common/console.hpp"
 #include "common/content_digest.hpp"
 #include "common/db_at_rest.hpp"
+#include "common/db_checks.hpp"
 #include "common/db_continuity.hpp"
+#include "common/engine_errors.hpp"
 #include "common/evidence_aside.hpp"
 #include "common/filesystem_probe.hpp"
+#include "common/hot_journal.hpp"
 #include "common/logging.hpp"
+#include "common/metrics_textfile.hpp"
 #include "common/progress.hpp"
 #include "common/os_info.hpp"
 #include "common/run_history.hpp"
@@ -36,7 +40,8 @@ class Session {
   explicit Session(const SessionRequest& request)
       : request_(request),
         config_(request.config),
-        history_(RunHistory::path_for(config_.database.path)) {}
+        history_(RunHistory::path_for(config_.database.path)),
+        engine_errors_(config_.engine.error_patterns) {}
 
   ExitCode run() {
     auto lock = take_lock();
@@ -50,14 +55,17 @@ class Session {
     recover_lost_runs(*lock_, history_, config_);
     begin_run();
     if (auto refused = check_location()) return abort_run(*refused, "network_filesystem");
+    if (auto refused = check_sole_writer()) return abort_run(*refused, "db_open_elsewhere");
     if (auto lost = examine_wal()) return abort_run(*lost, "wal_lost");
     const auto continuity = compare_with_last_run();
     if (continuity.stopped) return abort_run(stopped_early(), "stop_requested");
     if (continuity.refusal) return abort_run(*continuity.refusal, "changed_between_sessions");
+    if (auto refused = roll_back_hot_journal()) return abort_run(refused->error, refused->halt_reason);
     const auto startup = gate_and_pre_backup();
     if (startup.stopped) return abort_run(stopped_early(), "stop_requested");
     if (!startup.gate.passed()) return abort_run(*startup.gate.failure, "integrity_failed");
-    if (auto refused = check_sole_writer()) return abort_run(*refused, "db_open_elsewhere");
+    if (auto refused = check_invariants_at_startup(startup)) return abort_run(refused->error, refused->halt_reason);
+    if (auto refused = check_sole_writer()) return abort_run(*refused, "db_open_elsewhere");  // again
     if (watch_->stop_requested_before_start()) return abort_run(stopped_early(), "stop_requested");
     mark_running();
     if (auto spawned = spawn_engine(); !spawned) return abort_run(spawned.error(), "spawn_failed");
@@ -98,6 +106,7 @@ class Session {
   }
 
   void begin_run() {
+    started_ = std::chrono::steady_clock::now();
     const auto now = Clock::now();
     run_id_ = compact_stamp(now) + "-" + std::to_string(current_process_id());
     summary_.run_id = run_id_;
@@ -186,6 +195,10 @@ class Session {
   }
 
   // The engine is the sole writer: no one else may hold the DB or its -wal.
+  // First before anything reads the DB: what another writer changes as it
+  // is read proves nothing (the WAL's evidence, continuity, the gate), and
+  // a copy of it is wasted work. Then again just before the engine starts,
+  // for a process that opened the DB while the gate ran.
   std::optional<Error> check_sole_writer() {
     if (!config_.database.refuse_if_open_elsewhere) return std::nullopt;
     return open_elsewhere_error(config_.database.path,
@@ -231,6 +244,61 @@ class Session {
     return std::nullopt;
   }
 
+  struct Refusal {
+    Error error;
+    std::string halt_reason;
+  };
+
+  // Before the gate: a hot rollback journal (a writer cut off in a
+  // transaction) is rolled back here, with the lock held and no other
+  // process on the DB, after a copy of the DB and the journal is set aside
+  // as evidence; not by the engine's first read, unseen (hot_journal.hpp).
+  // After the continuity check, which compares the DB as the last run left
+  // it; the DB the rollback makes is recorded for the next one.
+  std::optional<Refusal> roll_back_hot_journal() {
+    const auto found = find_hot_journal(config_.database.path);
+    if (!found) return std::nullopt;
+    auto& health = summary_.db_health;
+    health.hot_journal = to_json(*found);
+    (*health.hot_journal)["rolled_back"] = false;
+    spdlog::warn("hot rollback journal found: {}. Setting a copy of the DB and the journal aside, "
+                 "then rolling it back…",
+                 describe(*found));
+    std::optional<Result<JournalRollback>> rolled;
+    std::optional<nlohmann::json> at_rest;
+    watch_->run_step([&](std::stop_token stop) {
+      rolled = es::roll_back_hot_journal(*found, config_.database.backup_dir, Clock::now());
+      if (!*rolled) return;
+      // The DB as the rollback left it: a record of the DB, as a run's end
+      // makes one, so the next start finds it as this run made it.
+      if (auto looked = look_at_db(config_.database.path, true, stop)) at_rest = to_json(*looked);
+    });
+    if (!*rolled) {
+      const auto& error = rolled->error();
+      (*health.hot_journal)["error"] = error.message;
+      return Refusal{error, error.exit_code == ExitCode::kLocked ? "db_open_elsewhere"
+                                                                 : "hot_journal_not_rolled_back"};
+    }
+    const auto& done = rolled->value();
+    (*health.hot_journal)["rolled_back"] = true;
+    (*health.hot_journal)["evidence_folder"] = done.evidence_folder.string();
+    (*health.hot_journal)["db_bytes_after"] = done.db_bytes_after;
+    rolled_back_journal_ = true;
+    warn("hot rollback journal rolled back: " + found->journal.string() + " (" +
+         std::to_string(found->journal_bytes) + " bytes) held the pages of a transaction its "
+         "writer never committed; SQLite restored them into " + config_.database.path.string() +
+         " (" + std::to_string(found->db_bytes) + " → " + std::to_string(done.db_bytes_after) +
+         " bytes) and deleted the journal. The DB and the journal as they were are in " +
+         done.evidence_folder.string() + ". The gate checks the result.");
+    if (auto recorded = history_.append(hot_journal_rolled_back_event(
+            run_id_, iso8601_utc(Clock::now()), *health.hot_journal, at_rest));
+        !recorded) {
+      warn("could not record the rollback of the hot journal in the history (" +
+           recorded.error().message + "); the next start will find the DB changed");
+    }
+    return std::nullopt;
+  }
+
   GateRequest gate_request() const {
     GateRequest gate{config_.database.path, config_.database.backup_dir,
                      config_.db_safeguards.integrity_check_mode, config_.database.allow_missing,
@@ -245,7 +313,9 @@ class Session {
     const auto& safeguards = config_.db_safeguards;
     StartupCheckRequest check;
     check.gate = gate_request();
-    check.run_gate = safeguards.integrity_check_on_startup;
+    // A DB the supervisor itself just rolled back is checked whatever the
+    // config says.
+    check.run_gate = safeguards.integrity_check_on_startup || rolled_back_journal_;
     check.take_backup = safeguards.pre_session_backup_enabled;
     check.retention = retention_policy(safeguards);
     if (check.run_gate) {
@@ -274,6 +344,9 @@ class Session {
       spdlog::warn("{} does not exist: first run (database.allow_missing is true); no check, "
                    "no pre-session backup",
                    config_.database.path.string());
+      if (check.take_backup) {
+        health.pre_session_backup_skipped = "the DB does not exist yet (first run)";
+      }
     } else if (result.stopped) {
       spdlog::warn("stop requested during the integrity check and pre-session backup: no "
                    "backup was kept, and the engine will not be started");
@@ -282,13 +355,57 @@ class Session {
     }
     if (result.backup) {
       health.pre_session_backup = result.backup->file.path.filename().string();
+      pre_backup_seconds_ = result.backup->seconds;
       spdlog::info("pre-session backup {} written and verified", result.backup->file.path.string());
       record_retention(*result.backup);
+    } else if (result.backup_skipped) {
+      // Expected on a first run: the engine has not set the DB up yet.
+      health.pre_session_backup_skipped = *result.backup_skipped;
+      spdlog::info("pre-session backup skipped: {}", *result.backup_skipped);
     } else if (result.backup_error) {
       health.pre_session_backup_error = result.backup_error->message;
       warn("pre-session backup failed, continuing without it: " + result.backup_error->message);
     }
     return result;
+  }
+
+  // 4b. The application's own invariants (config db_checks), on the DB the
+  // gate passed. A failed `refuse` check fails closed like the gate.
+  std::optional<Refusal> check_invariants_at_startup(const StartupCheck& startup) {
+    if (config_.db_checks.empty() || startup.gate.first_run) return std::nullopt;
+    std::vector<DbCheckResult> results;
+    watch_->run_step([&](std::stop_token stop) { results = check_invariants(DbCheckPhase::kStartup, stop); });
+    for (const auto& result : results) {
+      if (!result.passed && result.refuse) {
+        return Refusal{Error{ExitCode::kIntegrityFailed,
+                             db_check_failure_message(config_.database.path, result)},
+                       "db_check_failed:" + result.name};
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Runs the db_checks of `phase` and records each in the summary. A failure
+  // that does not refuse the start is a warning, with the rows it found.
+  std::vector<DbCheckResult> check_invariants(DbCheckPhase phase, std::stop_token stop) {
+    auto results = run_db_checks(config_.database.path, config_.db_checks, phase, stop);
+    for (const auto& result : results) {
+      summary_.db_health.db_checks.push_back(to_json(result));
+      if (result.passed) {
+        spdlog::info("{} ({:.2f} s)", result.headline(), result.seconds);
+        continue;
+      }
+      if (phase == DbCheckPhase::kStartup && result.refuse) continue;  // the refusal says it all
+      std::string rows;
+      for (const auto& row : result.first_rows) rows += "\n    " + row;
+      warn("DB " + result.headline() + " on " + config_.database.path.string() +
+           (rows.empty() ? "" : "; first rows:" + rows) +
+           (phase == DbCheckPhase::kPostSession && result.refuse
+                ? "\n  It is on_fail: refuse: if it also runs at startup, the next start refuses "
+                  "the DB until the data is repaired."
+                : ""));
+    }
+    return results;
   }
 
   // 5. Mark running: durably, before the engine exists, so a supervisor
@@ -328,6 +445,9 @@ class Session {
     settings.grace = std::chrono::seconds(config_.engine.stop_grace_seconds);
     settings.on_heartbeat = [this] { heartbeat(); };
     settings.on_engine_tree = [this](const EngineTreeRecord& tree) { record_engine_tree(tree); };
+    settings.on_lines = [this](std::span<const std::string_view> lines) {
+      for (const auto line : lines) engine_errors_.scan(line);
+    };
     settings.on_stop_requested = [this](const std::string& reason) {
       if (auto recorded = history_.append(stop_requested_event(run_id_, iso8601_utc(Clock::now()),
                                                                reason));
@@ -388,15 +508,43 @@ class Session {
              "kill ended it");
       }
     }
+    report_engine_errors();
     return outcome;
+  }
+
+  // The engine's own error lines: loud, but they never change the outcome.
+  void report_engine_errors() {
+    summary_.engine_errors = engine_errors_.to_json();
+    if (engine_errors_.count() == 0) return;
+    std::string lines;
+    for (const auto& line : engine_errors_.first()) lines += "\n    " + line;
+    if (engine_errors_.count() > static_cast<long long>(engine_errors_.first().size())) {
+      lines += "\n    …";
+      for (const auto& line : engine_errors_.last()) lines += "\n    " + line;
+    }
+    warn("the engine printed " + std::to_string(engine_errors_.count()) + " error line" +
+         (engine_errors_.count() == 1 ? "" : "s") + " (engine.error_patterns); see the session log " +
+         summary_.log_file + ":" + lines);
   }
 
   // 8. Classify.
   SessionVerdict classify(const WatchOutcome& ended) {
-    auto verdict = classify_exit(ended.exit, ended.state, config_.engine.clean_exit_codes);
+    const auto& engine = config_.engine;
+    auto verdict = classify_exit(ended.exit, ended.state, engine.clean_exit_codes,
+                                 {engine.stop_signal, engine.clean_stop_signals});
     const auto how = ended.exit.signal ? "killed by " + ended.exit.signal_name()
                                        : "exited with code " + std::to_string(*ended.exit.exit_code);
-    if (verdict.clean()) {
+    // The supervisor's own stop is never "engine killed" (issue 11.17).
+    const auto ended_by_stop = "ended by the " + engine.stop_signal + " the supervisor sent to stop it";
+    if (verdict.clean() && verdict.died_of_our_stop) {
+      spdlog::info("engine {} (engine.clean_stop_signals lists it): session clean ({})",
+                   ended_by_stop, verdict.halt_reason);
+    } else if (verdict.died_of_our_stop) {
+      warn("engine " + ended_by_stop + ", which it does not handle: session UNCLEAN (" +
+           verdict.halt_reason +
+           "); no post-session backup will be taken. If this engine always ends this way on a "
+           "stop, list " + engine.stop_signal + " in engine.clean_stop_signals");
+    } else if (verdict.clean()) {
       spdlog::info("engine {}: session clean ({})", how, verdict.halt_reason);
     } else {
       spdlog::error("engine {}: session UNCLEAN ({}); no post-session backup will be taken", how,
@@ -430,6 +578,7 @@ class Session {
       if (verdict.clean() && config_.db_safeguards.post_session_backup_enabled) {
         take_post_session_backup(stop);
       }
+      if (!stop.stop_requested()) check_invariants(DbCheckPhase::kPostSession, stop);
       folded = fold_at_rest();
     });
     return folded;
@@ -497,13 +646,20 @@ class Session {
       warn("post-session backup failed: " + taken.error().message);
       return;
     }
+    if (taken->skipped) {
+      health.post_session_backup_skipped = *taken->skipped;
+      spdlog::info("post-session backup skipped: {}", *taken->skipped);
+      return;
+    }
     health.post_session_backup = taken->file.path.filename().string();
+    post_backup_seconds_ = taken->seconds;
     record_retention(*taken);
     spdlog::info("post-session backup {} written and verified", taken->file.path.string());
   }
 
-  // The one write the supervisor makes to the live DB, and why it keeps the
-  // engine the sole writer: it adds no content. It moves pages already
+  // One of the two writes the supervisor makes to the live DB (the other
+  // rolls back a hot journal before the gate), and why it keeps the engine
+  // the sole writer: it adds no content. It moves pages already
   // committed from the -wal into the main file, with the engine gone, the
   // lock held and no other process on the DB (see common/wal_fold.hpp). It
   // runs also after a stop request cut the backup short: it is short, and
@@ -589,12 +745,45 @@ class Session {
     // and here, in the summary, with how many lines the logs lack.
     for (const auto& failure : log_write_failures()) warn(failure);
     const auto written = record_end(code);
+    write_metrics(code);
     release_console_close_wait();  // a console-close handler may be waiting on us
     spdlog::info("run {} {} ({}). Summary: {}  Log: {}  Backups: {}", run_id_, summary_.outcome,
                  summary_.halt_reason,
                  written ? written->string() : std::string("(not written)"), summary_.log_file,
                  config_.database.backup_dir.string());
     return code;
+  }
+
+  // metrics.textfile, for node_exporter: after the summary and the history,
+  // so the counts include this run. A failure warns; the run is what it was.
+  void write_metrics(ExitCode code) {
+    if (config_.metrics_textfile.empty()) return;
+    RunMetrics m;
+    m.db = config_.database.path.string();
+    m.run_id = run_id_;
+    m.outcome = summary_.outcome;
+    m.halt_reason = summary_.halt_reason;
+    m.exit_code = to_int(code);
+    const auto now = Clock::now();
+    m.finished_at_unix = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    m.session_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    m.gate_seconds = summary_.db_health.integrity_check_seconds;
+    m.pre_session_backup_seconds = pre_backup_seconds_;
+    m.post_session_backup_seconds = post_backup_seconds_;
+    const auto backups = BackupStore(config_.database.path, config_.database.backup_dir).list(now);
+    if (!backups.empty() && backups.front().dating.taken) {
+      m.newest_backup_age_seconds = std::chrono::duration<double>(now - *backups.front().dating.taken).count();
+    }
+    std::error_code ec;
+    if (const auto size = fs::file_size(config_.database.path, ec); !ec) m.db_size_bytes = size;
+    for (const auto& run : history_.load().runs) {
+      ++m.runs_total;
+      if (run.outcome == "unclean") ++m.unclean_runs_total;
+    }
+    m.engine_error_lines = engine_errors_.count();
+    if (auto written = write_metrics_textfile(config_.metrics_textfile, m); !written) {
+      spdlog::warn("metrics.textfile not written: {}", written.error().message);
+    }
   }
 
   // The summary, then the run's end in the history. Returns the summary path.
@@ -649,12 +838,17 @@ class Session {
   const SessionRequest& request_;
   const Config& config_;
   RunHistory history_;
+  EngineErrorLines engine_errors_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  double pre_backup_seconds_ = 0;
+  double post_backup_seconds_ = 0;
   std::optional<SessionLock> lock_;
   std::unique_ptr<EngineWatch> watch_;
   std::string run_id_;
   SessionSummary summary_;
   EngineTreeRecord engine_tree_;  // the engine's tree as last seen, for the lock file
   bool marked_running_ = false;
+  bool rolled_back_journal_ = false;
 };
 
 }  // namespace

@@ -1,14 +1,15 @@
 #pragma once
 // One supervised session, `engine-supervisor run`, as the named steps of the
 // run issue: lock, recover, check the DB's location, read the WAL's own
-// evidence, compare the DB with its record at rest (continuity), gate (with
-// the pre-backup alongside), check it is not open elsewhere, mark running,
+// evidence, compare the DB with its record at rest (continuity), roll back a
+// hot rollback journal (its evidence set aside first), gate (with the
+// pre-backup alongside), check again that it is not open elsewhere, mark running,
 // spawn, watch, classify, post-session, record the DB at rest, summary,
 // finish.
 //
 // Returns the exit code: 0 clean, 1 unclean, or the code of the step that
-// stopped the run (65/66 continuity or gate, 69 spawn, 75 lock or DB open
-// elsewhere, 78 network filesystem). Blocking; call from the
+// stopped the run (65/66 continuity or gate, 69 spawn, 74 evidence not set
+// aside, 75 lock or DB open elsewhere, 78 network filesystem). Blocking; call from the
 // main thread (the engine's death signal is tied to the spawning thread).
 
 #include <string>

@@ -91,6 +91,10 @@ int main(int argc, char** argv) {
   add_target_options(*snapshot_cmd, snapshot.target);
   snapshot_cmd->add_option("destination", snapshot.destination, "Where to write the copy")
       ->required();
+  snapshot_cmd->add_flag("--replace", snapshot.replace,
+                         "Overwrite DEST if it is an existing file (never the DB, its -journal, "
+                         "-wal or -shm, or the supervisor's lock, history, logs, summaries, "
+                         "backups or config)");
 
   es::TargetOptions config_target;
   auto* config_cmd = app.add_subcommand("config", "Validate or show the configuration");

@@ -26,10 +26,12 @@ void begin_step(State& state, std::size_t index, const StopPlan& plan,
   const auto& step = plan[index];
   if (step.kind == StopStep::Kind::kSignal) {
     add<SendStop>(actions);
+    state.stop_sent = true;
     add<Log>(actions, Log::Level::kInfo,
              "sent " + stop_signal + " to the engine; waiting up to " + seconds_text(step.wait) +
-                 " for it to close its session and exit, then it will be killed. "
-                 "Press Ctrl+C again to kill it now.");
+                 " for it to close its session and exit, then it will be killed. " +
+                 (state.interrupted ? "Press Ctrl+C again to kill it now."
+                                    : "Press Ctrl+C twice to kill it now."));
   } else {
     add<KillTree>(actions);
   }
@@ -43,17 +45,26 @@ Transition on_stop_requested(State state, const StopRequested& request, const St
     case Phase::kRunning:
       state.phase = Phase::kStopping;
       state.cause = request.cause;
+      state.interrupted = request.interrupt;
       add<Log>(actions, Log::Level::kInfo,
                "stop requested (" + request.source + "): stopping the engine");
       begin_step(state, 0, plan, stop_signal, actions);
       break;
     case Phase::kStopping:
       if (request.cause == StopCause::kConsoleClosed) state.cause = StopCause::kConsoleClosed;
-      if (request.interrupt && !state.killed_on_request && !state.killed_after_grace) {
+      if (request.interrupt && state.interrupted && !state.killed_on_request &&
+          !state.killed_after_grace) {
         state.killed_on_request = true;
         add<Log>(actions, Log::Level::kWarn,
                  "second Ctrl+C: killing the engine now; the run will be unclean");
         add<KillTree>(actions);
+      } else if (request.interrupt && !state.interrupted) {
+        // The stop came from SIGTERM or SIGHUP: this is the operator's
+        // first Ctrl+C, not a second one.
+        state.interrupted = true;
+        add<Log>(actions, Log::Level::kInfo,
+                 "already stopping the engine (" + request.source +
+                     "); press Ctrl+C again to kill it now");
       } else {
         add<Log>(actions, Log::Level::kInfo,
                  "already stopping the engine (" + request.source + " ignored)");

@@ -33,6 +33,12 @@ struct State {
   std::size_t step = 0;            // index into the StopPlan while stopping
   bool killed_after_grace = false;  // the engine outstayed the grace period
   bool killed_on_request = false;   // a second Ctrl+C: "kill now"
+  // The stop signal was sent: a death by it is then the supervisor's own
+  // stop (engine.clean_stop_signals), not someone else's.
+  bool stop_sent = false;
+  // A Ctrl+C came during this stop: only a further one means "kill now".
+  // A stop by SIGTERM or SIGHUP has had no Ctrl+C yet.
+  bool interrupted = false;
 };
 
 // Events.

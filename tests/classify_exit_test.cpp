@@ -45,3 +45,31 @@ TEST_CASE("classify: anything else is unclean, and a signal is never an exit cod
   CHECK(closed.outcome == "unclean");
   CHECK(closed.halt_reason == "console_closed");
 }
+
+TEST_CASE("issue 11.17: a death by the stop signal is clean only when listed and sent by the supervisor") {
+  const std::vector<int> clean{0};
+  const CleanStopRule listed{"SIGTERM", {"SIGTERM"}};
+  auto sent = with(watch::StopCause::kStopRequested);
+  sent.stop_sent = true;
+  const auto ours = classify_exit(killed(SIGTERM), sent, clean, listed);
+  CHECK(ours.outcome == "clean");
+  CHECK(ours.halt_reason == "stop_requested");
+  CHECK(ours.died_of_our_stop);
+  auto hangup = with(watch::StopCause::kConsoleClosed);
+  hangup.stop_sent = true;
+  CHECK(classify_exit(killed(SIGTERM), hangup, clean, listed).halt_reason == "console_closed");
+  // Not listed: our own stop, but unclean.
+  const auto unlisted = classify_exit(killed(SIGTERM), sent, clean, {"SIGTERM", {}});
+  CHECK(unlisted.outcome == "unclean");
+  CHECK(unlisted.died_of_our_stop);
+  // Someone else's SIGTERM, before any stop: unclean.
+  const auto theirs = classify_exit(killed(SIGTERM), with(watch::StopCause::kNone), clean, listed);
+  CHECK(theirs.halt_reason == "signal:SIGTERM");
+  CHECK_FALSE(theirs.died_of_our_stop);
+  // A kill of ours after the stop (second Ctrl+C) is never the stop itself.
+  auto killed_now = sent;
+  killed_now.killed_on_request = true;
+  CHECK(classify_exit(killed(SIGTERM), killed_now, clean, listed).outcome == "unclean");
+  // Another signal after our stop: unclean.
+  CHECK(classify_exit(killed(SIGSEGV), sent, clean, listed).halt_reason == "signal:SIGSEGV");
+}

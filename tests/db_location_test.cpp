@@ -79,3 +79,71 @@ TEST_CASE("sole writer: run refuses with 75 while another process has the DB ope
   other.send(SIGTERM);
   other.wait();
 }
+
+// Issue 11.4: the probe looks where the DB really is. The share is stood in
+// by a probe that calls one real folder NFS (no network filesystem can be
+// mounted here); the symlinks, and their resolving, are real.
+namespace {
+
+// The probe that calls `share` NFS and every other folder local.
+FilesystemProbe share_is_nfs(const fs::path& share) {
+  return [share](const fs::path& folder) {
+    return folder == share ? FilesystemInfo{"nfs", true} : FilesystemInfo{"ext4", false};
+  };
+}
+
+struct LinkToShare {
+  test::TempDir dir;
+  fs::path share = fs::canonical(dir.path()) / "share";
+  fs::path local = fs::canonical(dir.path()) / "local";
+  LinkToShare() {
+    fs::create_directories(share);
+    fs::create_directories(local);
+    test::make_db(share / "live.db", 5);
+  }
+  FilesystemProbe probe() const { return share_is_nfs(share); }
+};
+
+}  // namespace
+
+TEST_CASE("issue 11.4: a local symlink to a DB on a network share is refused, naming the real file") {
+  LinkToShare f;
+  SUBCASE("a symlink to the file") {
+    fs::create_symlink(f.share / "live.db", f.local / "live.db");
+    const auto check = check_db_location(f.local / "live.db", true, f.probe());
+    REQUIRE(check.refusal.has_value());
+    CHECK(check.refusal->exit_code == ExitCode::kConfigInvalid);
+    CHECK(check.refusal->message.find("its real file " + (f.share / "live.db").string()) !=
+          std::string::npos);
+    CHECK(check.refusal->message.find("network filesystem (nfs) at " + f.share.string()) !=
+          std::string::npos);
+    CHECK(check.filesystem.type == "nfs");
+  }
+  SUBCASE("a symlink to its folder") {
+    fs::create_symlink(f.share, f.local / "data");
+    const auto check = check_db_location(f.local / "data" / "live.db", true, f.probe());
+    REQUIRE(check.refusal.has_value());
+    CHECK(check.filesystem.network);
+  }
+  SUBCASE("the local file itself passes") {
+    test::make_db(f.local / "live.db", 5);
+    CHECK_FALSE(check_db_location(f.local / "live.db", true, f.probe()).refusal.has_value());
+  }
+}
+
+TEST_CASE("issue 11.4: run refuses a DB reached through a local symlink to a share, before the engine") {
+  test::RunFixture f;
+  const auto share = fs::canonical(f.dir.path()) / "share";
+  fs::create_directories(share);
+  fs::rename(f.db(), share / "live.db");
+  fs::create_symlink(share / "live.db", f.db());
+  f.configure({"--seconds", "0.2"});
+  auto config = load_config(f.config());
+  REQUIRE(config.has_value());
+  SessionRequest request{*config, "--config " + f.config().string(), "test", share_is_nfs(share)};
+  CHECK(run_session(request).exit_code == ExitCode::kConfigInvalid);
+  CHECK_FALSE(fs::exists(f.marker()));
+  const auto summary = f.latest_summary();
+  CHECK(summary["halt_reason"] == "network_filesystem");
+  CHECK(summary["db_health"]["filesystem_type"] == "nfs");
+}

@@ -13,7 +13,7 @@ using test::TempDir;
 
 namespace {
 
-fs::path side(const fs::path& db, const char* suffix) { return fs::path(db.string() + suffix); }
+using test::side;
 
 std::int64_t rows_through(DbReader& reader) {
   auto rows = reader.db().query_int("SELECT count(*) FROM t", "count");

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "common/wal_evidence.hpp"
+#include "support/run_fixture.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_db.hpp"
 
@@ -53,6 +54,26 @@ TEST_CASE("irregular DB: a FIFO as the -wal or -shm is not opened by the forensi
   CHECK(e.cause == "the -wal is not a regular file");
   const auto result = test::run_command({test::supervisor_binary(), "check", "--db", db.string()});
   CHECK(result.exit_code == 65);
+}
+
+TEST_CASE("issue 11.10: run refuses a FIFO, /dev/zero, a folder or a symlink loop as the DB within a second, engine never started") {
+  test::RunFixture fx;
+  fx.configure({"--seconds", "30"});
+  fs::remove(fx.db());
+  std::string expected = "not a regular file";
+  SUBCASE("a FIFO") { REQUIRE(::mkfifo(fx.db().c_str(), 0600) == 0); }
+  SUBCASE("/dev/zero through a symlink") { fs::create_symlink("/dev/zero", fx.db()); }
+  SUBCASE("a folder") { fs::create_directory(fx.db()); }
+  SUBCASE("a symlink loop") {
+    fs::create_symlink(fx.db(), fx.db());
+    expected = "cannot be examined";
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const auto result = fx.run();
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
+  CHECK(result.exit_code == 65);
+  CHECK(result.err.find(expected) != std::string::npos);
+  CHECK_FALSE(fs::exists(fx.marker()));
 }
 
 }  // namespace es

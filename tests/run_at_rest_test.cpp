@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path side(const fs::path& db, const char* suffix) { return fs::path(db.string() + suffix); }
+using test::side;
 
 struct Orders {
   std::int64_t count = -1;

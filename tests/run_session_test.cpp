@@ -83,18 +83,28 @@ TEST_CASE("run: a clean run exits 0 with both backups verified and named in db_h
   CHECK(runs[0]["outcome"] == "clean");
 }
 
-TEST_CASE("run: the engine gets the DB, run id and summary path, and the supervisor holds no DB handle") {
+TEST_CASE("run: the engine gets the DB, run id and summary path; the supervisor holds no DB handle "
+          "but its lock on the file") {
   RunFixture f;
   auto run = start_long_run(f);
-  const auto supervisor_fds = fs::path("/proc") / std::to_string(run->pid()) / "fd";
-  for (const auto& fd : fs::directory_iterator(supervisor_fds)) {
+  const auto proc = fs::path("/proc") / std::to_string(run->pid());
+  int lock_descriptors = 0;
+  for (const auto& fd : fs::directory_iterator(proc / "fd")) {
     std::error_code ec;
     const auto target = fs::read_symlink(fd.path(), ec).string();
     CAPTURE(target);
-    CHECK(target != f.db().string());
     CHECK(target != f.db().string() + "-wal");
     CHECK(target != f.db().string() + "-shm");
+    if (target != f.db().string()) continue;
+    // The one descriptor it keeps on the DB carries its open file
+    // description lock at 2^62 (issue 11.1), and is no SQLite connection.
+    const auto info = test::read_file(proc / "fdinfo" / fd.path().filename());
+    CAPTURE(info);
+    CHECK(info.find("OFDLCK") != std::string::npos);
+    CHECK(info.find(" 4611686018427387904 ") != std::string::npos);
+    ++lock_descriptors;
   }
+  CHECK(lock_descriptors == 1);
   const auto engine_env = test::read_file(fs::path("/proc") / std::to_string(f.engine_pid()) / "environ");
   CHECK(engine_env.find("ENGINE_SUPERVISOR_DB=" + f.db().string()) != std::string::npos);
   CHECK(engine_env.find("ENGINE_SUPERVISOR_RUN_ID=") != std::string::npos);

@@ -76,6 +76,59 @@ TEST_CASE("summary: real clean, unclean, aborted and lost-run summaries validate
   for (const auto& summary : summaries) check_against_schema(summary);
 }
 
+TEST_CASE("summary: issue 11's summaries (a hot journal rolled back or not, backups skipped) validate against the schema") {
+  const auto latest = [](const test::RunFixture& f) {
+    const auto run_id = f.latest_summary()["run_id"].get<std::string>();
+    return f.dir / "logs" / ("session-" + run_id + ".json");
+  };
+  test::RunFixture rolled;
+  rolled.configure({"--seconds", "0.2"});
+  test::leave_hot_journal(rolled.db(), 2000);
+  REQUIRE(rolled.run().exit_code == 0);
+  CHECK(rolled.latest_summary()["db_health"]["hot_journal"]["rolled_back"] == true);
+  check_against_schema(latest(rolled));
+
+  test::RunFixture no_room;  // the evidence cannot be set aside: nothing is rolled back
+  no_room.configure({"--seconds", "0.2"});
+  test::leave_hot_journal(no_room.db(), 2000);
+  fs::remove_all(no_room.dir / "backups");
+  test::write_file(no_room.dir / "backups", "a file where the folder should be");
+  REQUIRE(no_room.run().exit_code == 74);
+  CHECK(no_room.latest_summary()["halt_reason"] == "hot_journal_not_rolled_back");
+  CHECK(no_room.latest_summary()["db_health"]["hot_journal"]["rolled_back"] == false);
+  check_against_schema(latest(no_room));
+
+  test::RunFixture empty;  // a new DB: the pre-session backup is skipped
+  empty.configure({"--seconds", "0.2"});
+  test::write_file(empty.db(), "");
+  REQUIRE(empty.run().exit_code == 0);
+  CHECK(empty.latest_summary()["db_health"]["pre_session_backup_skipped"].is_string());
+  check_against_schema(latest(empty));
+}
+
+TEST_CASE("summary: issue 12's db_checks (refused at startup, warned after the session) and engine_errors validate against the schema") {
+  const auto latest = [](const test::RunFixture& f) {
+    const auto run_id = f.latest_summary()["run_id"].get<std::string>();
+    return f.dir / "logs" / ("session-" + run_id + ".json");
+  };
+  const auto check = [](const std::string& on_fail) {
+    return "db_checks:\n  - name: t_small\n    sql: SELECT count(*) FROM t\n"
+           "    expect: {value: 1}\n    on_fail: " + on_fail + "\n";
+  };
+  test::RunFixture refused;
+  refused.configure({"--seconds", "0.2"}, 10, "", check("refuse"));
+  REQUIRE(refused.run().exit_code == 65);
+  CHECK(refused.latest_summary()["halt_reason"] == "db_check_failed:t_small");
+  check_against_schema(latest(refused));
+
+  test::RunFixture warned;  // and an engine error line
+  warned.configure({"--seconds", "0.2", "--stderr-line", "FATAL: demo"}, 10, "", check("warn"));
+  REQUIRE(warned.run().exit_code == 0);
+  CHECK(warned.latest_summary()["db_health"]["db_checks"].size() == 2);
+  CHECK(warned.latest_summary()["engine_errors"]["count"] == 1);
+  check_against_schema(latest(warned));
+}
+
 TEST_CASE("summary: the four db_health keys are always present, null when not taken") {
   SessionSummary summary;
   summary.run_id = "20260101T000000Z-1";

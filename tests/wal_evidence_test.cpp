@@ -14,7 +14,7 @@ using test::TempDir;
 
 namespace {
 
-fs::path side(const fs::path& db, const char* suffix) { return fs::path(db.string() + suffix); }
+using test::side;
 
 // A DB a killed engine left: 300 rows committed into its -wal in 3
 // transactions, on top of 100 in the main file.

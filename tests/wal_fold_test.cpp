@@ -27,7 +27,7 @@ void exec(sqlite3* db, const std::string& sql) {
   }
 }
 
-fs::path side(const fs::path& db, const char* suffix) { return fs::path(db.string() + suffix); }
+using test::side;
 
 // Leaves at `db` what a writer killed while idle leaves: the main file with
 // kBaseRows rows, and `extra_rows` more committed only in the -wal, with its

@@ -17,7 +17,7 @@ using test::TempDir;
 
 namespace {
 
-fs::path side(const fs::path& db, const char* suffix) { return fs::path(db.string() + suffix); }
+using test::side;
 
 // 100 rows in the main file, 300 more committed only into the -wal by a
 // killed engine; with `lose_wal`, that -wal then truncated to nothing.

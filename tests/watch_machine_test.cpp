@@ -85,6 +85,19 @@ TEST_CASE("watch: a second Ctrl+C kills now, a second SIGTERM does not") {
   CHECK_FALSE(step(ctrl_c_again.state, StepExpired{0}).state.killed_after_grace);
 }
 
+TEST_CASE("issue 11 (small): after a stop by SIGTERM or SIGHUP, a single Ctrl+C does not kill; a second one does") {
+  for (const auto& first : {kTerm, kHangup}) {
+    const auto stopping = step(State{}, first).state;
+    CHECK(stopping.stop_sent);
+    const auto one = step(stopping, kCtrlC);
+    CHECK(count<KillTree>(one) == 0);
+    CHECK_FALSE(one.state.killed_on_request);
+    const auto two = step(one.state, kCtrlC);
+    CHECK(count<KillTree>(two) == 1);
+    CHECK(two.state.killed_on_request);
+  }
+}
+
 TEST_CASE("watch: the engine exiting ends the watch and cancels the timer, in any phase") {
   for (const State& s : {State{}, step(State{}, kTerm).state}) {
     const auto t = step(s, EngineExited{});

@@ -7,6 +7,7 @@
 #include "common/progress.hpp"
 #include "supervisor/commands/commands.hpp"
 #include "supervisor/commands/config_source.hpp"
+#include "supervisor/stoppable_step.hpp"
 
 namespace es {
 
@@ -17,17 +18,28 @@ ExitCode run_backup_command(const BackupOptions& options) {
   const BackupStore store(config.database.path, config.database.backup_dir);
 
   ProgressDisplay display("backing up " + config.database.path.string());
-  auto taken = store.take(BackupKind::kManual, retention_policy(config.db_safeguards),
-                          Clock::now(), show_backup_progress(display));
+  // A Ctrl+C abandons the copy and removes its temporary (stoppable_step.hpp).
+  std::optional<Result<TakenBackup>> taken;
+  run_stoppable_step("the backup of " + config.database.path.string(), [&](std::stop_token stop) {
+    taken = store.take(BackupKind::kManual, retention_policy(config.db_safeguards), Clock::now(),
+                       show_backup_progress(display), stop);
+  });
   display.finish();
-  if (!taken) {
-    report_failure(taken.error());
-    return taken.error().exit_code;
+  if (!*taken) {
+    report_failure(taken->error());
+    return taken->error().exit_code;
   }
-  for (const auto& warning : taken->warnings) spdlog::warn("{}", warning);
+  const auto& backup = taken->value();
+  if (backup.skipped) {
+    // Nothing to restore in it, and a backup would count as evidence that
+    // the DB once held data (integrity_gate.hpp): none is written.
+    report_failure(Error{ExitCode::kDbMissing, *backup.skipped});
+    return ExitCode::kDbMissing;
+  }
+  for (const auto& warning : backup.warnings) spdlog::warn("{}", warning);
   spdlog::info("backup of {} written and verified in {:.2f} s", config.database.path.string(),
-               taken->seconds);
-  console_write(ConsoleStream::kOut, taken->file.path.string() + "\n");
+               backup.seconds);
+  console_write(ConsoleStream::kOut, backup.file.path.string() + "\n");
   return ExitCode::kSuccess;
 }
 

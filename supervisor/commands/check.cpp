@@ -63,12 +63,18 @@ ExitCode run_check_command(const CheckOptions& options) {
   if (auto open_elsewhere = open_elsewhere_error(config.database.path, holders)) {
     spdlog::warn("{}", open_elsewhere->message);
   }
+  if (gate.hot_journal) {
+    spdlog::warn("{}", hot_journal_notice(*gate.hot_journal, config.database.backup_dir));
+  }
   if (options.json) {
     nlohmann::json open_by = nlohmann::json::array();
     for (const auto& holder : holders) {
-      open_by.push_back({{"pid", holder.pid},
-                         {"executable", holder.executable},
-                         {"file", holder.file.string()}});
+      nlohmann::json entry{{"pid", holder.pid},
+                           {"executable", holder.executable},
+                           {"file", holder.file.string()},
+                           {"engine_supervisor", is_supervisor(holder)}};
+      if (!holder.opened_as.empty()) entry["opened_as"] = holder.opened_as.string();
+      open_by.push_back(entry);
     }
     const nlohmann::json out = {
         {"db_path", config.database.path.string()},
@@ -78,7 +84,8 @@ ExitCode run_check_command(const CheckOptions& options) {
         {"seconds", gate.report.seconds},
         {"filesystem", {{"type", location.filesystem.type}, {"network", location.filesystem.network}}},
         {"open_elsewhere", open_by},
-        {"wal_evidence", gate.wal ? to_json(*gate.wal) : nlohmann::json(nullptr)}};
+        {"wal_evidence", gate.wal ? to_json(*gate.wal) : nlohmann::json(nullptr)},
+        {"hot_journal", gate.hot_journal ? to_json(*gate.hot_journal) : nlohmann::json(nullptr)}};
     console_write(ConsoleStream::kOut, json_text(out, 2) + "\n");
     if (gate.failure) log_to_files_only(gate.failure->message);
   } else if (gate.passed()) {

@@ -68,6 +68,9 @@ ExitCode run_restore_command(const RestoreOptions& options);
 struct SnapshotOptions {
   TargetOptions target;
   std::string destination;
+  // --replace: an existing DEST (a regular file) may be overwritten; never
+  // the DB, its side files or the supervisor's own files.
+  bool replace = false;
 };
 ExitCode run_snapshot_command(const SnapshotOptions& options);
 

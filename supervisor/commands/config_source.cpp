@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/console.hpp"
+#include "common/db_real_path.hpp"
 #include "common/logging.hpp"
 #include "common/os_info.hpp"
 #include "common/shell_command.hpp"
@@ -13,7 +14,8 @@ namespace fs = std::filesystem;
 
 Result<LoadedTarget> load_target(const TargetOptions& options) {
   if (options.db_path) {
-    const auto config = config_for_database(utf8_path(*options.db_path), fs::current_path());
+    auto config = config_for_database(utf8_path(*options.db_path), fs::current_path());
+    resolve_db_path(config.database);
     return LoadedTarget{config, "--db " + shell_quote(config.database.path.string())};
   }
   std::optional<fs::path> explicit_file;
@@ -22,6 +24,7 @@ Result<LoadedTarget> load_target(const TargetOptions& options) {
   if (!file) return file.error();
   auto config = load_config(*file);
   if (!config) return config.error();
+  resolve_db_path(config->database);
   return LoadedTarget{*config, "--config " + shell_quote(file->string())};
 }
 

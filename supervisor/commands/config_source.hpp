@@ -17,7 +17,9 @@ struct LoadedTarget {
 };
 
 // --db wins if given; otherwise --config, then engine-supervisor.yaml in the
-// current folder, then beside the executable. Errors are kConfigInvalid.
+// current folder, then beside the executable. The DB path is then resolved
+// to its real file (common/db_real_path.hpp), once, for every command.
+// Errors are kConfigInvalid.
 [[nodiscard]] Result<LoadedTarget> load_target(const TargetOptions& options);
 
 // load_target; on failure also prints the error.

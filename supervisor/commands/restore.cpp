@@ -147,6 +147,11 @@ ExitCode run_restore_command(const RestoreOptions& options) {
     spdlog::info("{}", done);
     return true;
   });
+  // The DB file's own lock went aside with the old file: the restored one
+  // under the DB's name is the one to hold now.
+  if (restored) {
+    if (auto relocked = lock->lock_db_file(); !relocked) spdlog::warn("{}", relocked.error().message);
+  }
   const auto report = run_integrity_check(config.database.path, CheckMode::kFull);
   nlohmann::json moved = nlohmann::json::array();
   for (const auto& move : plan.set_aside) {

@@ -5,51 +5,52 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
-#include <iterator>
-
 #include "common/atomic_file.hpp"
-#include "common/utf8_path.hpp"
 #include "common/backup_name.hpp"
 #include "common/backup_store.hpp"
 #include "common/console.hpp"
 #include "common/fs_ops.hpp"
+#include "common/protected_files.hpp"
+#include "common/utf8_path.hpp"
 #include "supervisor/commands/commands.hpp"
 #include "supervisor/commands/config_source.hpp"
+#include "supervisor/stoppable_step.hpp"
 
 namespace es {
 namespace fs = std::filesystem;
 
 namespace {
 
-// The destinations a snapshot must never take: the live files, and the
-// names that belong to backups (retention would one day delete it). The
-// live files by where they are, not how they are spelled: "sub/../live.db-journal"
-// or a linked folder reach them too, and SQLite would take a copy written
-// there for the DB's own journal.
-Result<void> check_destination(const fs::path& dest, const fs::path& db) {
-  const auto where = [](const fs::path& path) {
-    std::error_code ec;
-    const auto real = fs::weakly_canonical(path, ec);
-    return ec ? path.lexically_normal() : real;
-  };
-  const auto live = where(db);
-  const auto target = where(dest);
-  const auto is_live = [&](const char* suffix) { return target == with_suffix(live, suffix); };
-  if (is_live("") || std::any_of(std::begin(kSqliteSideFileSuffixes),
-                                 std::end(kSqliteSideFileSuffixes), is_live)) {
-    return Error{ExitCode::kUsage, "snapshot destination " + dest.string() +
-                                       " is the live DB's own file; choose another name"};
+// The destinations a snapshot must never take, even with --replace: the
+// live DB and its side files (SQLite would take a copy written as
+// live.db-journal for the DB's own journal), the supervisor's own files
+// (protected_files.hpp), and a backup's name anywhere (retention would one
+// day delete it). Then an existing file only with --replace, and only a
+// regular file: never a folder, a link or a device.
+Result<void> check_destination(const fs::path& dest, const Config& config, bool replace) {
+  if (const auto why = protected_file_reason(dest, protected_files_of(config))) {
+    return Error{ExitCode::kUsage, "snapshot destination " + dest.string() + " is " + *why +
+                                       ": it is never overwritten, even with --replace; choose "
+                                       "another name"};
   }
+  const auto& db = config.database.path;
   if (parse_backup_name(dest.filename().string(), db.filename().string())) {
     return Error{ExitCode::kUsage, "snapshot destination " + dest.string() +
                                        " has a backup's name, and backup retention may delete "
                                        "it; choose another name"};
   }
   std::error_code ec;
-  if (fs::exists(fs::symlink_status(dest, ec))) {
+  const auto status = fs::symlink_status(dest, ec);
+  if (!fs::exists(status)) return {};
+  if (!replace) {
     return Error{ExitCode::kIoError, "snapshot destination " + dest.string() +
-                                         " already exists; it is never overwritten"};
+                                         " already exists and was left as it is; pass --replace "
+                                         "to overwrite it"};
+  }
+  if (!fs::is_regular_file(status)) {
+    return Error{ExitCode::kIoError, "snapshot destination " + dest.string() +
+                                         " is not a regular file (a folder, a link or a device): "
+                                         "--replace overwrites only a file; it was left as it is"};
   }
   return {};
 }
@@ -65,19 +66,32 @@ ExitCode run_snapshot_command(const SnapshotOptions& options) {
     report_failure(error);
     return error.exit_code;
   };
-  if (auto ok = check_destination(dest, db); !ok) return fail(ok.error());
+  if (auto ok = check_destination(dest, target->config, options.replace); !ok) {
+    return fail(ok.error());
+  }
 
   auto file = AtomicFile::create(dest);
   if (!file) return fail(file.error());
-  if (auto copied = copy_database(db, file->temp_path()); !copied) return fail(copied.error());
-  const auto report = run_integrity_check(file->temp_path(), CheckMode::kQuick);
-  if (!report.ok()) {
-    return fail(Error{ExitCode::kIoError, "snapshot of " + db.string() + " does not verify: " +
-                                              report.first_failure()});
-  }
-  if (auto committed = file->commit(AtomicFile::Replace::kNever); !committed) {
-    return fail(committed.error());
-  }
+  // A Ctrl+C abandons the copy or its check: the copy's -journal goes with
+  // copy_database's failure, the temporary with `file` (stoppable_step.hpp).
+  Result<void> made;
+  run_stoppable_step("the snapshot of " + db.string(), [&](std::stop_token stop) {
+    if (auto copied = copy_database(db, file->temp_path(), {}, stop); !copied) {
+      made = copied.error();
+      return;
+    }
+    const auto report = run_integrity_check(file->temp_path(), CheckMode::kQuick, {}, stop);
+    if (report.stopped) {
+      made = Error{ExitCode::kIoError, "snapshot of " + db.string() + " to " + dest.string() +
+                                           " abandoned: a stop was requested"};
+    } else if (!report.ok()) {
+      made = Error{ExitCode::kIoError, "snapshot of " + db.string() + " does not verify: " +
+                                           report.first_failure()};
+    }
+  });
+  if (!made) return fail(made.error());
+  const auto replace = options.replace ? AtomicFile::Replace::kAllowed : AtomicFile::Replace::kNever;
+  if (auto committed = file->commit(replace); !committed) return fail(committed.error());
   if (auto read_only = make_read_only(dest); !read_only) return fail(read_only.error());
   spdlog::info("snapshot of {} written, verified and made read-only", db.string());
   console_write(ConsoleStream::kOut, dest.string() + "\n");

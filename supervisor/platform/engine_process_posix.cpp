@@ -409,6 +409,10 @@ int signal_number(std::string_view signal_name) {
   return SIGINT;
 }
 
+bool ended_by_stop_signal(const EngineExit& exit, std::string_view signal_name) {
+  return exit.signal && *exit.signal == signal_number(signal_name);
+}
+
 Result<std::unique_ptr<EngineProcess>> EngineProcess::spawn(EventLoop& loop,
                                                             const EngineSpec& spec,
                                                             OutputHandler on_output,

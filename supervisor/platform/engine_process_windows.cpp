@@ -315,6 +315,13 @@ std::string EngineExit::signal_name() const {
 
 int signal_number(std::string_view) { return 0; }
 
+bool ended_by_stop_signal(const EngineExit& exit, std::string_view) {
+  // Every stop name becomes CTRL_C or CTRL_BREAK; an unhandled one of
+  // either ends the process with this status.
+  constexpr DWORD kControlCExit = 0xC000013A;  // STATUS_CONTROL_C_EXIT
+  return exit.exit_code && static_cast<DWORD>(*exit.exit_code) == kControlCExit;
+}
+
 Result<std::unique_ptr<EngineProcess>> EngineProcess::spawn(EventLoop& loop,
                                                             const EngineSpec& spec,
                                                             OutputHandler on_output,

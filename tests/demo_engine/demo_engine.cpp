@@ -13,6 +13,8 @@
 //   --exit-code N        exit status after a clean shutdown (default 0)
 //   --marker FILE        write our pid to FILE before touching the database
 //   --ignore-stop        ignore SIGINT/SIGTERM/SIGHUP (SIGBREAK on Windows)
+//   --no-stop-handler    install no handler for them: a stop signal kills
+//                        the engine at once, as it does `fossil server`
 //   --crash-after-ms N   after N ms, abort() in the middle of a transaction
 //   --flood-bytes N      after start, write at least N bytes of numbered
 //                        100-byte lines to stdout ("flood <seq> xxx..."),
@@ -22,6 +24,9 @@
 //                        after closing the session, exit without closing the
 //                        connection, as a process that calls exit() with its
 //                        DB still open: the committed frames stay in the -wal
+//   --leave-session-open exit as after a clean shutdown, but never write the
+//                        session's ended_at: the audit's silent failure, for
+//                        a db_checks invariant to catch
 //   --detached-child     once its session row exists, start a copy of this
 //                        engine (same --db, --interval-ms and --ignore-stop,
 //                        trading until stopped, its pid in <marker>.child
@@ -207,19 +212,21 @@ struct Options {
   int exit_code = 0;
   std::optional<std::string> marker;
   bool ignore_stop = false;
+  bool no_stop_handler = false;
   std::optional<long long> crash_after_ms;
   unsigned long long flood_bytes = 0;
   std::optional<std::string> stderr_line;
   bool exit_without_closing_db = false;
+  bool leave_session_open = false;
   enum class Detached { kNone, kChild, kGrandchild } detached = Detached::kNone;
   bool help = false;
 };
 
 constexpr std::string_view kUsage =
     "usage: demo-engine [--db PATH] [--interval-ms N] [--seconds S] [--exit-code N]\n"
-    "                   [--marker FILE] [--ignore-stop] [--crash-after-ms N]\n"
+    "                   [--marker FILE] [--ignore-stop] [--no-stop-handler] [--crash-after-ms N]\n"
     "                   [--flood-bytes N] [--stderr-line TEXT] [--exit-without-closing-db]\n"
-    "                   [--detached-child | --detached-grandchild]\n"
+    "                   [--leave-session-open] [--detached-child | --detached-grandchild]\n"
     "The database defaults to $ENGINE_SUPERVISOR_DB; the run id is taken from\n"
     "$ENGINE_SUPERVISOR_RUN_ID (default \"manual\").\n";
 
@@ -299,6 +306,12 @@ Options parse_options(int argc, char** argv) {
     } else if (flag == "--ignore-stop") {
       no_value();
       opt.ignore_stop = true;
+    } else if (flag == "--no-stop-handler") {
+      no_value();
+      opt.no_stop_handler = true;
+    } else if (flag == "--leave-session-open") {
+      no_value();
+      opt.leave_session_open = true;
     } else if (flag == "--crash-after-ms") {
       opt.crash_after_ms = parse_number(flag, value(), 0LL, 1'000'000'000LL);
     } else if (flag == "--flood-bytes") {
@@ -793,7 +806,14 @@ int run(const Options& opt) {
     if (opt.flood_bytes > 0) flood_stdout(opt.flood_bytes);
     trade_until_stopped(opt, writer);
   }  // statements finalized here; closing the session needs none of them
-  close_session(db, session_id);
+  if (opt.leave_session_open) {
+    // As the incident's engine did: its close failed, and said so only at
+    // debug level. Here it says so on stdout, where the session log keeps it.
+    out_line("demo-engine: session " + std::to_string(session_id) +
+             " left open (--leave-session-open)");
+  } else {
+    close_session(db, session_id);
+  }
   if (opt.exit_without_closing_db) {
     // Skips every destructor: the connection is never closed, so SQLite
     // neither checkpoints nor deletes the -wal, and the OS drops the locks.
@@ -837,6 +857,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (opt.ignore_stop) set_stop_disposition(true);
+  if (opt.no_stop_handler) {
+    for (const int sig : kStopSignals) std::signal(sig, SIG_DFL);
+  }
 
   try {
     return run(opt);

@@ -12,6 +12,12 @@ void RunFixture::configure(const std::vector<std::string>& engine_args, int stop
                            const std::string& database_extra, const std::string& extra_yaml) {
   std::vector<std::string> command{demo_engine_binary(), "--marker", marker().string()};
   command.insert(command.end(), engine_args.begin(), engine_args.end());
+  configure_command(command, stop_grace_seconds, database_extra, extra_yaml);
+}
+
+void RunFixture::configure_command(const std::vector<std::string>& command, int stop_grace_seconds,
+                                   const std::string& database_extra,
+                                   const std::string& extra_yaml) {
   // A JSON list is valid YAML flow syntax, with the quoting done for us.
   const std::string text = "database:\n  path: live.db\n  backup_dir: backups\n" + database_extra +
                            "db_safeguards:\n  backup_retention_count: 5\n"

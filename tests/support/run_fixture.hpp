@@ -24,6 +24,10 @@ struct RunFixture {
   // `extra_yaml` is appended verbatim (more sections).
   void configure(const std::vector<std::string>& engine_args, int stop_grace_seconds = 10,
                  const std::string& database_extra = "", const std::string& extra_yaml = "");
+  // The same, with `command` as engine.command as it stands (a wrapper
+  // shell, say).
+  void configure_command(const std::vector<std::string>& command, int stop_grace_seconds = 10,
+                         const std::string& database_extra = "", const std::string& extra_yaml = "");
 
   std::vector<std::string> run_argv() const;
   CommandResult run() const;  // a whole run, to completion

@@ -34,6 +34,24 @@ void make_db(const fs::path& path, int rows, int payload_bytes) {
   sqlite3_close(db);
 }
 
+void make_big_db(const fs::path& path, int megabytes) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open(path.string().c_str(), &db) != SQLITE_OK) throw std::runtime_error("open " + path.string());
+  exec(db, "PRAGMA journal_mode=WAL");
+  exec(db, "CREATE TABLE big(id INTEGER PRIMARY KEY, b BLOB)");
+  exec(db, "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < " +
+               std::to_string(megabytes) + ") INSERT INTO big(b) SELECT zeroblob(1048576) FROM n");
+  exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+  sqlite3_close(db);
+}
+
+void make_schema_less_db(const fs::path& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open(path.string().c_str(), &db) != SQLITE_OK) throw std::runtime_error("open " + path.string());
+  exec(db, "PRAGMA user_version=7");  // writes page 1, and nothing else
+  sqlite3_close(db);
+}
+
 namespace {
 
 sqlite3* open_writer(const fs::path& path) {
@@ -120,11 +138,17 @@ std::map<std::string, std::string> folder_contents(const fs::path& folder) {
 }
 
 std::int64_t count_rows(const fs::path& path, const std::string& table) {
+  return count_rows_where(path, table, "1");
+}
+
+std::int64_t count_rows_where(const fs::path& path, const std::string& table,
+                              const std::string& condition) {
   sqlite3* db = nullptr;
   sqlite3_open_v2(path.string().c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
   sqlite3_stmt* statement = nullptr;
   std::int64_t count = -1;
-  if (sqlite3_prepare_v2(db, ("SELECT count(*) FROM " + table).c_str(), -1, &statement, nullptr) ==
+  const auto sql = "SELECT count(*) FROM " + table + " WHERE " + condition;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) ==
           SQLITE_OK &&
       sqlite3_step(statement) == SQLITE_ROW) {
     count = sqlite3_column_int64(statement, 0);

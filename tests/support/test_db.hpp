@@ -16,6 +16,16 @@ namespace es::test {
 // `payload_bytes` each, plus an index, and checkpoints it into the main file.
 void make_db(const std::filesystem::path& path, int rows = 200, int payload_bytes = 200);
 
+// A WAL-mode DB of about `megabytes` MiB (table `big(id, b)` of 1 MiB
+// blobs), fast to make: for a copy that takes long enough to be
+// interrupted.
+void make_big_db(const std::filesystem::path& path, int megabytes);
+
+// A DB of one page with no table in it: what an engine that opened a new DB
+// and set a pragma, but created nothing yet, leaves (and what a backup of a
+// 0-byte DB used to be).
+void make_schema_less_db(const std::filesystem::path& path);
+
 // The state a killed engine leaves: `rows` more rows in `commits`
 // transactions, committed into the -wal only, beside the -shm that indexes
 // them. `db` must hold a DB made by make_db with no side files. Made by
@@ -34,6 +44,14 @@ void leave_hot_journal(const std::filesystem::path& db, int rows);
 std::map<std::string, std::string> folder_contents(const std::filesystem::path& folder);
 
 std::int64_t count_rows(const std::filesystem::path& path, const std::string& table = "t");
+// The rows of `table` for which the SQL `condition` holds; -1 if unreadable.
+std::int64_t count_rows_where(const std::filesystem::path& path, const std::string& table,
+                              const std::string& condition);
+// The rows of a crashed transaction that leave_hot_journal left spilled
+// into the DB (its 300-byte payloads): 0 once the journal is rolled back.
+inline std::int64_t uncommitted_rows(const std::filesystem::path& path) {
+  return count_rows_where(path, "t", "length(payload) = 300");
+}
 int page_size_of(const std::filesystem::path& path);
 
 // Overwrites `length` bytes at `offset` with `byte` or with pseudo-random garbage.
@@ -42,6 +60,10 @@ void overwrite(const std::filesystem::path& path, std::uintmax_t offset, std::si
 void truncate_to(const std::filesystem::path& path, std::uintmax_t size);
 
 std::string read_file(const std::filesystem::path& path);
+// The DB's side file: side(db, "-wal") is live.db-wal beside live.db.
+inline std::filesystem::path side(const std::filesystem::path& db, const char* suffix) {
+  return std::filesystem::path(db.string() + suffix);
+}
 void write_file(const std::filesystem::path& path, const std::string& content);
 
 struct CommandResult {

@@ -98,23 +98,27 @@ close_window() {  # close_window NAME: sends the X button's message; 0 if sent
   /usr/bin/python3 "$here/close_window.py" "$id"
 }
 
-session_log() { cat "$1"/logs/session-*.log; }
+# The session log's lines, without Windows line ends. Read whole into a
+# variable: `grep -q` on a pipe exits at its first match, and under pipefail
+# the writer's SIGPIPE would fail a check that matched.
+session_log() { cat "$1"/logs/session-*.log | tr -d '\r'; }
+logged_commits() { grep -c 'committed txn ' <<<"$1"; }
+has_line_ending() { grep -q -- "$2\$" <<<"$1"; }
 every_commit_logged() {  # every "committed txn N" up to the DB's last order is in the log
-  local dir=$1 n
-  n=$(rows "$dir/live.db")
-  [ "$n" -gt 0 ] && [ "$(session_log "$dir" | grep -c 'committed txn ')" -eq "$n" ] &&
-    session_log "$dir" | tr -d '\r' | grep -q "committed txn $n\$"
+  local dir=$1 n log
+  n=$(rows "$dir/live.db"); log=$(session_log "$dir")
+  [ "$n" -gt 0 ] && [ "$(logged_commits "$log")" -eq "$n" ] && has_line_ending "$log" "committed txn $n"
 }
 # A killed engine can die between its COMMIT and printing the line for it, so
 # the last committed order may be missing from the log; every earlier one and
 # nothing beyond the DB's last must be there.
 every_printed_commit_logged() {
-  local dir=$1 n logged
-  n=$(rows "$dir/live.db")
-  logged=$(session_log "$dir" | grep -c 'committed txn ')
+  local dir=$1 n logged log
+  n=$(rows "$dir/live.db"); log=$(session_log "$dir")
+  logged=$(logged_commits "$log")
   [ "$n" -gt 1 ] && { [ "$logged" -eq "$n" ] || [ "$logged" -eq $((n - 1)) ]; } &&
-    session_log "$dir" | tr -d '\r' | grep -q "committed txn $((n - 1))\$" &&
-    ! session_log "$dir" | tr -d '\r' | grep -q "committed txn $((n + 1))\$"
+    has_line_ending "$log" "committed txn $((n - 1))" &&
+    ! has_line_ending "$log" "committed txn $((n + 1))"
 }
 
 echo "== the window closes; the engine stops when asked"

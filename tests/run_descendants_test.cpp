@@ -133,16 +133,22 @@ TEST_CASE("issue 11.18: a lost run's leftover that holds no file of the DB (a li
                            f.marker().string() + " --interval-ms 20"});
   auto run = start_run(f);
   // The lock file records the engine's tree while it runs.
-  REQUIRE(test::wait_until([&] { return lock_record(f).find("sleep 300") != std::string::npos; },
-                           15));
-  const auto record = nlohmann::json::parse(lock_record(f));
+  // (The wrapper shell's own command line names "sleep 300" too, until it
+  // execs the engine: wait for the listener itself.)
+  nlohmann::json record;
+  long listener = -1;
+  REQUIRE(test::wait_until(
+      [&] {
+        record = nlohmann::json::parse(lock_record(f));
+        for (const auto& p : record.value("engine_tree", nlohmann::json::object())
+                                 .value("processes", nlohmann::json::array())) {
+          if (p["command"] == "sleep 300") listener = p["pid"].get<long>();
+        }
+        return listener > 0 && record["engine_tree"]["processes"].size() == 2;
+      },
+      15));
   const auto& tree = record["engine_tree"];
   CHECK(tree["process_group"] == f.engine_pid());
-  long listener = -1;
-  for (const auto& p : tree["processes"]) {
-    if (p["command"] == "sleep 300") listener = p["pid"].get<long>();
-  }
-  REQUIRE(listener > 0);
   cleanup.add(listener, "sleep 300");
   CHECK(tree["processes"][0]["pid"] == f.engine_pid());
   CHECK(tree["processes"][0]["start_time"].get<std::uint64_t>() ==

@@ -6,7 +6,8 @@
 #  - a run whose engine is killed, which ends unclean;
 #  - no viewer when there is no console window (output redirected);
 #  - a DB path with spaces and non-ASCII characters;
-#  - a second run and a restore through a hard link to a running run's DB.
+#  - a second run and a restore through a hard link to a running run's DB;
+#  - an engine's detached child ends with it, and with a killed supervisor.
 # What Wine cannot stand in for is skipped by name, never passed.
 # Usage: tests/windows/wine_test.sh BUILD_DIR (holding the .exe files)
 set -uo pipefail
@@ -179,6 +180,44 @@ wait "$owner"
 code=$?
 check "the first run, through the DB's own name, ends clean and its DB passes integrity_check" \
   bash -c "[ $code -eq 0 ] && sqlite3 '$dir/live.db' 'PRAGMA integrity_check' | grep -qx ok"
+
+echo "== issue 11.9: what the engine starts ends with it (the Job Object)"
+rows() { sqlite3 "$1" 'PRAGMA busy_timeout=5000; SELECT count(*) FROM orders' | tail -n 1; }
+# still_writing DB: true if rows are added to DB within 3 s.
+still_writing() { local a b; a=$(rows "$1"); sleep 3; b=$(rows "$1"); [ "$a" != "$b" ]; }
+dir="$work/descendants clean"
+mkdir -p "$dir"
+make_db "$dir/live.db" 100
+# The engine starts a copy of itself with DETACHED_PROCESS and
+# CREATE_NEW_PROCESS_GROUP (a helper that calls setsid()), which holds the
+# DB open and writes, then the engine ends its session cleanly.
+run_config "$dir" --seconds 3 --interval-ms 50 --detached-child
+(cd "$dir" && sup run --config "$(winpath "$dir/engine-supervisor.yaml")" >"$work/desc1.log" 2>&1)
+code=$?
+check "a clean run whose engine left a detached child writing the DB exits 0" bash -c "[ $code -eq 0 ]"
+check "the detached child was ended with the engine: no row is written after the run" \
+  bash -c "$(declare -f rows still_writing); ! still_writing '$dir/live.db'"
+check "the summary names what the engine left running" \
+  bash -c "grep -q '\"left_running\": \[$' '$dir/logs/latest.json' || grep -q '\"ended\":' '$dir/logs/latest.json'"
+check "the session log says the engine's leftovers were ended" \
+  bash -c "grep -q 'still run: ending its Job Object' '$work/desc1.log' || grep -rq 'still run: ending its Job Object' '$dir/logs'"
+
+dir="$work/descendants lost"
+mkdir -p "$dir"
+make_db "$dir/live.db" 100
+run_config "$dir" --interval-ms 50 --detached-child
+(cd "$dir" && exec "$wine" "$build/engine-supervisor.exe" run --config "$(winpath "$dir/engine-supervisor.yaml")" >"$work/desc2.log" 2>&1) &
+lost=$!
+for _ in $(seq 150); do grep -q 'started detached child' "$work/desc2.log" 2>/dev/null && break; sleep 0.2; done
+sleep 1
+check "(setup) the engine and its detached child are writing" bash -c "$(declare -f rows still_writing); still_writing '$dir/live.db'"
+# The supervisor's own process killed outright (TerminateProcess, or the
+# Linux process under Wine): its handle to the job closes with it.
+pkill -KILL -f 'engine-supervisor.exe run --config' || kill -KILL "$lost"
+wait "$lost" 2>/dev/null
+sleep 2
+check "with the supervisor killed, the engine and its detached child are gone: no row is written" \
+  bash -c "$(declare -f rows still_writing); ! still_writing '$dir/live.db'"
 
 echo "== issue 11: a hot journal, an empty DB, snapshot's own files"
 dir="$work/hot journal"

@@ -53,6 +53,23 @@ Result<void> AtomicFile::commit(Replace replace) {
   return sync_folder(final_.parent_path());
 }
 
+Result<void> AtomicFile::commit_first_free(const std::function<fs::path(int)>& name_at,
+                                           int tries) {
+  if (auto synced = sync_file(temp_); !synced) return synced.error();
+  for (int i = 0; i < tries; ++i) {
+    const auto name = name_at(i);
+    auto claimed = rename_if_free(temp_, name);
+    if (!claimed) return claimed.error();
+    if (!*claimed) continue;
+    final_ = name;
+    done_ = true;
+    return sync_folder(final_.parent_path());
+  }
+  return Error{ExitCode::kIoError, "no free name for " + temp_.string() + ": " +
+                                       name_at(0).string() + " and the next " +
+                                       std::to_string(tries - 1) + " are all taken"};
+}
+
 Result<void> write_file_atomically(const fs::path& path, std::string_view data) {
   auto file = AtomicFile::create(path);
   if (!file) return file.error();

@@ -8,6 +8,7 @@
 // Move-only; not thread-safe.
 
 #include <filesystem>
+#include <functional>
 #include <string_view>
 
 #include "common/result.hpp"
@@ -36,6 +37,13 @@ class AtomicFile {
   // Sync, rename into place, sync the folder. With Replace::kNever an
   // existing final file makes it fail and stay untouched.
   [[nodiscard]] Result<void> commit(Replace replace);
+
+  // commit(Replace::kNever) under the first of name_at(0), name_at(1), …,
+  // name_at(tries - 1) that nothing has. The rename is the claim, so a name
+  // another process takes meanwhile moves on to the next one instead of
+  // failing after the whole copy. final_path() is then the name it got.
+  [[nodiscard]] Result<void> commit_first_free(
+      const std::function<std::filesystem::path(int)>& name_at, int tries);
 
  private:
   AtomicFile(std::filesystem::path final_path, std::filesystem::path temp_path);

@@ -249,6 +249,8 @@ Result<bool> copy_pages(const fs::path& source, const fs::path& target,
 }
 
 constexpr int kCopyAttempts = 3;
+// How many -N suffixes a backup tries in one second before it gives up.
+constexpr int kNameTries = 1000;
 
 }  // namespace
 
@@ -341,9 +343,19 @@ Result<TakenBackup> BackupStore::commit(PreparedBackup prepared, const Retention
     skipped.skipped = prepared.skipped_;
     return skipped;  // the temporary goes with `prepared`
   }
-  if (auto committed = prepared.file_.commit(AtomicFile::Replace::kNever); !committed) {
+  // The name chosen before the copy may be taken by now (another backup of
+  // this kind in the same second): the rename claims the next free one.
+  const auto db_file = db_path_.filename().string();
+  auto name = prepared.name_;
+  const auto first = name.sequence;
+  const auto name_at = [&](int i) {
+    name.sequence = first + i;
+    return backup_dir_ / format_backup_name(db_file, name);
+  };
+  if (auto committed = prepared.file_.commit_first_free(name_at, kNameTries); !committed) {
     return committed.error();
   }
+  prepared.name_ = name;  // the last one tried: the one claimed
   TakenBackup taken;
   const auto& path = prepared.final_path();
   taken.file = BackupFile{path, prepared.name_, size_or_zero(path), {prepared.name_.stamp, false}};

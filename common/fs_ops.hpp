@@ -28,6 +28,14 @@ namespace es {
 // follows a link and never truncates an existing file.
 [[nodiscard]] Result<void> create_private_file(const std::filesystem::path& file);
 
+// Renames `from` to `to` unless something (a dangling link too) has the
+// name `to`: false then, and nothing changed. The check and the rename are
+// one step (link(2); MoveFileEx without REPLACE_EXISTING), so of two
+// processes claiming one name exactly one gets it, and the other can move
+// on to the next name instead of failing after its work is done.
+[[nodiscard]] Result<bool> rename_if_free(const std::filesystem::path& from,
+                                          const std::filesystem::path& to);
+
 // Renames `from` to `to`; fails with an error if `to` exists. Never replaces.
 [[nodiscard]] Result<void> rename_no_replace(const std::filesystem::path& from,
                                              const std::filesystem::path& to);

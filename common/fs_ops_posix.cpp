@@ -61,13 +61,24 @@ Result<void> create_private_file(const fs::path& file) {
   return {};
 }
 
-Result<void> rename_no_replace(const fs::path& from, const fs::path& to) {
+Result<bool> rename_if_free(const fs::path& from, const fs::path& to) {
   // link() refuses an existing target, which rename() would silently replace.
   if (::link(from.c_str(), to.c_str()) != 0) {
+    if (errno == EEXIST) return false;
     return Error{ExitCode::kIoError, "rename of " + from.string() + " to " + to.string() +
                                          " failed: " + os_error_text(errno)};
   }
   if (::unlink(from.c_str()) != 0) return os_error("remove of temporary", from, errno);
+  return true;
+}
+
+Result<void> rename_no_replace(const fs::path& from, const fs::path& to) {
+  auto renamed = rename_if_free(from, to);
+  if (!renamed) return renamed.error();
+  if (!*renamed) {
+    return Error{ExitCode::kIoError, "rename of " + from.string() + " to " + to.string() +
+                                         " failed: " + os_error_text(EEXIST)};
+  }
   return {};
 }
 

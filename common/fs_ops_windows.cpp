@@ -43,10 +43,22 @@ Result<void> create_private_file(const fs::path& file) {
   return {};
 }
 
-Result<void> rename_no_replace(const fs::path& from, const fs::path& to) {
+Result<bool> rename_if_free(const fs::path& from, const fs::path& to) {
   if (!MoveFileExW(from.wstring().c_str(), to.wstring().c_str(), MOVEFILE_WRITE_THROUGH)) {
+    const DWORD error = GetLastError();
+    if (error == ERROR_ALREADY_EXISTS || error == ERROR_FILE_EXISTS) return false;
     return Error{ExitCode::kIoError, "rename of " + from.string() + " to " + to.string() +
-                                         " failed: " + win32_error_text(GetLastError())};
+                                         " failed: " + win32_error_text(error)};
+  }
+  return true;
+}
+
+Result<void> rename_no_replace(const fs::path& from, const fs::path& to) {
+  auto renamed = rename_if_free(from, to);
+  if (!renamed) return renamed.error();
+  if (!*renamed) {
+    return Error{ExitCode::kIoError, "rename of " + from.string() + " to " + to.string() +
+                                         " failed: " + win32_error_text(ERROR_ALREADY_EXISTS)};
   }
   return {};
 }

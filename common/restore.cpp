@@ -61,12 +61,56 @@ Result<void> stage_copy(const RestorePlan& plan, std::optional<AtomicFile>& stag
 
 }  // namespace
 
+namespace {
+
+// Every file of the DB's set: a -journal belongs with its DB as much as a
+// -wal does (a hot journal left under the live name would be rolled back
+// into the restored copy by the engine's first open).
+constexpr std::array kSetSuffixes{"", "-wal", "-shm", "-journal"};
+
+// How many -N names a set tries before the restore gives up.
+constexpr int kAsideTries = 1000;
+
+// The set's moves to `<db>.replaced.<stamp>` (n = 1), or `…<stamp>-n`.
+std::vector<RestoreMove> aside_moves(const std::vector<RestoreMove>& set, const fs::path& db,
+                                     const std::string& stamp, int n) {
+  const fs::path aside =
+      with_suffix(db, ".replaced." + stamp + (n > 1 ? "-" + std::to_string(n) : ""));
+  std::vector<RestoreMove> moves;
+  for (const auto& move : set) {
+    const auto suffix = move.from.string().substr(db.string().size());
+    moves.push_back({move.from, with_suffix(aside, suffix.c_str())});
+  }
+  return moves;
+}
+
+bool any_target_present(const std::vector<RestoreMove>& moves) {
+  return std::any_of(moves.begin(), moves.end(), [](const auto& m) { return present(m.to); });
+}
+
+// The stamp part of a set's aside names, read back from the plan.
+std::string aside_stamp(const RestorePlan& plan) {
+  const auto name = plan.set_aside.front().to.filename().string();
+  const auto from = name.find(".replaced.") + std::string_view(".replaced.").size();
+  return name.substr(from, std::string_view("YYYYMMDDTHHMMSSZ").size());
+}
+
+}  // namespace
+
 RestorePlan plan_restore(const fs::path& db, const fs::path& backup, Clock::time_point now) {
   RestorePlan plan{db, backup, {}, find_backup_gap(db, backup, now)};
-  const fs::path aside = with_suffix(db, ".replaced." + compact_stamp(now));
-  for (const char* suffix : {"", "-wal", "-shm"}) {
+  std::vector<RestoreMove> set;
+  for (const char* suffix : kSetSuffixes) {
     const fs::path from = with_suffix(db, suffix);
-    if (present(from)) plan.set_aside.push_back({from, with_suffix(aside, suffix)});
+    if (present(from)) set.push_back({from, from});
+  }
+  if (set.empty()) return plan;
+  // The first name free for the whole set: an earlier restore in the same
+  // second already has `.replaced.<stamp>`.
+  const auto stamp = compact_stamp(now);
+  for (int n = 1; n <= kAsideTries; ++n) {
+    plan.set_aside = aside_moves(set, db, stamp, n);
+    if (!any_target_present(plan.set_aside)) break;
   }
   return plan;
 }
@@ -88,7 +132,8 @@ std::string RestorePlan::describe() const {
   return out.str();
 }
 
-Result<void> execute_restore(const RestorePlan& plan, const RestoreStepReport& report) {
+Result<void> execute_restore(const RestorePlan& plan, const RestoreStepReport& report,
+                             std::vector<RestoreMove>* moved) {
   const auto done = [&](const std::string& line) { return !report || report(line); };
   std::optional<AtomicFile> staged;
   if (auto copied = stage_copy(plan, staged); !copied) return copied.error();
@@ -96,16 +141,37 @@ Result<void> execute_restore(const RestorePlan& plan, const RestoreStepReport& r
   if (!done("copied " + plan.backup.string() + " to " + staged->temp_path().string())) {
     return Error{ExitCode::kIoError, "restore interrupted after staging the copy"};
   }
-  for (const auto& move : plan.set_aside) {
-    if (auto moved = rename_no_replace(move.from, move.to); !moved) {
-      return Error{ExitCode::kIoError, "restore stopped: " + moved.error().message};
+  // The first move claims the set's aside name: if it was taken since the
+  // plan, the whole set moves on to the next -N name.
+  auto moves = plan.set_aside;
+  const auto stamp = moves.empty() ? std::string() : aside_stamp(plan);
+  for (std::size_t i = 0; i < moves.size(); ++i) {
+    const auto& move = moves[i];
+    auto claimed = rename_if_free(move.from, move.to);
+    if (!claimed) return Error{ExitCode::kIoError, "restore stopped: " + claimed.error().message};
+    if (!*claimed) {
+      if (i > 0) {
+        return Error{ExitCode::kIoError, "restore stopped: " + move.to.string() +
+                                             " appeared beside the files already moved aside; " +
+                                             move.from.string() + " stays where it is"};
+      }
+      int n = 2;
+      while (n <= kAsideTries && any_target_present(aside_moves(plan.set_aside, plan.db, stamp, n))) ++n;
+      if (n > kAsideTries) {
+        return Error{ExitCode::kIoError, "restore stopped: no free .replaced. name for " +
+                                             plan.db.string() + " in this second"};
+      }
+      moves = aside_moves(plan.set_aside, plan.db, stamp, n);
+      --i;  // claim again under the new name
+      continue;
     }
+    if (moved) moved->push_back(move);
     if (auto synced = sync_folder(move.to.parent_path()); !synced) return synced.error();
     if (!done("moved " + move.from.string() + " to " + move.to.string())) {
       return Error{ExitCode::kIoError, "restore interrupted after moving " + move.from.string()};
     }
   }
-  for (const char* suffix : {"-wal", "-shm"}) {
+  for (const char* suffix : {"-wal", "-shm", "-journal"}) {
     const fs::path leftover = with_suffix(plan.db, suffix);
     if (present(leftover)) {
       return Error{ExitCode::kIoError,

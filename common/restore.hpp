@@ -30,7 +30,7 @@ struct RestoreMove {
 struct RestorePlan {
   std::filesystem::path db;
   std::filesystem::path backup;
-  std::vector<RestoreMove> set_aside;  // only files that exist now
+  std::vector<RestoreMove> set_aside;  // only files that exist now: the DB, -wal, -shm, -journal
   BackupGap lacks;                     // the runs whose writes the backup does not hold
   std::string describe() const;        // the plan, for --dry-run and the prompt
 };
@@ -45,8 +45,12 @@ RestorePlan plan_restore(const std::filesystem::path& db, const std::filesystem:
 using RestoreStepReport = std::function<bool(const std::string& done)>;
 
 // Carries out the plan. On an error it stops at once; what was moved stays
-// moved (and is named in the error), nothing is deleted.
+// moved (and is named in the error), nothing is deleted. `moved`, when
+// given, gets each move as it was really done: the aside names are claimed
+// when the files move, so another restore in the same second (or a file
+// that appeared since the plan) pushes the set to the next free -N name.
 [[nodiscard]] Result<void> execute_restore(const RestorePlan& plan,
-                                           const RestoreStepReport& report = {});
+                                           const RestoreStepReport& report = {},
+                                           std::vector<RestoreMove>* moved = nullptr);
 
 }  // namespace es

@@ -340,3 +340,42 @@ TEST_CASE("backup: a stop request abandons the copy with an error saying so, and
   CHECK(prepared.error().message.find((dir / "live.db").string()) != std::string::npos);
   CHECK(fs::is_empty(dir / "backups"));
 }
+
+TEST_CASE("issue 11.13: a backup whose name was taken while it copied lands under -2: the rename claims the name") {
+  test::TempDir dir;
+  test::make_db(dir / "live.db", 200);
+  const BackupStore store(dir / "live.db", dir.path());
+  const auto now = Clock::now();
+  auto prepared = store.prepare(BackupKind::kManual, now);
+  REQUIRE(prepared.has_value());
+  // Another process's backup of this kind, same second, committed first.
+  const std::string stem = "live.db.manual." + compact_stamp(now);
+  CHECK(prepared->final_path().filename() == stem);
+  test::write_file(dir / stem, "another backup");
+  auto taken = store.commit(std::move(*prepared), {10}, now);
+  REQUIRE(taken.has_value());
+  CHECK(taken->file.path.filename() == stem + "-2");
+  CHECK(taken->file.name.sequence == 2);
+  CHECK(test::read_file(dir / stem) == "another backup");
+  CHECK(run_integrity_check(taken->file.path, CheckMode::kFull).ok());
+}
+
+TEST_CASE("issue 11.13: four `backup` commands started together all exit 0 with four distinct verified files") {
+  test::TempDir dir;
+  test::make_db(dir / "live.db", 3000);
+  std::vector<std::unique_ptr<test::ChildProcess>> runs;
+  for (int i = 0; i < 4; ++i) {
+    runs.push_back(std::make_unique<test::ChildProcess>(
+        std::vector<std::string>{test::supervisor_binary(), "backup", "--db", (dir / "live.db").string()},
+        test::ChildProcess::Options{dir.path()}));
+  }
+  std::set<std::string> printed;
+  for (auto& run : runs) {
+    const auto result = run->wait();
+    INFO(result.err);
+    CHECK(result.exit_code == 0);
+    if (!result.out.empty()) printed.insert(result.out.substr(0, result.out.size() - 1));
+  }
+  CHECK(printed.size() == 4);
+  for (const auto& path : printed) CHECK(run_integrity_check(path, CheckMode::kFull).ok());
+}

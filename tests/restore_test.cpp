@@ -10,7 +10,9 @@
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
+#include <fstream>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "common/backup_store.hpp"
@@ -375,4 +377,57 @@ TEST_CASE("snapshot: refuses the live files however they are spelled, the journa
     CHECK(fs::exists(dest) == existed);
   }
   CHECK_FALSE(fs::exists(dir / "live.db-journal"));
+}
+
+TEST_CASE("issue 11.13: two restores in one second: the second set goes to .replaced.<stamp>-2, also when the name is taken after its plan") {
+  RestoreFixture f;
+  const auto now = Clock::now();
+  REQUIRE(execute_restore(plan_restore(f.db, f.backup, now)).has_value());
+  const auto stem = f.db.string() + ".replaced." + compact_stamp(now);
+  // The second restore in the same second plans around the first set.
+  test::write_file(fs::path(f.db.string() + "-wal"), "second wal");
+  const auto second = plan_restore(f.db, f.backup, now);
+  REQUIRE(second.set_aside.size() == 2);
+  CHECK(second.set_aside[0].to == fs::path(stem + "-2"));
+  // Someone takes -2 between the plan and the move: the move claims -3.
+  test::write_file(fs::path(stem + "-2"), "someone else's");
+  std::vector<RestoreMove> moved;
+  auto done = execute_restore(second, {}, &moved);
+  INFO((done ? std::string() : done.error().message));
+  REQUIRE(done.has_value());
+  REQUIRE(moved.size() == 2);
+  CHECK(moved[0].to == fs::path(stem + "-3"));
+  CHECK(moved[1].to == fs::path(stem + "-3-wal"));
+  CHECK(test::read_file(stem + "-2") == "someone else's");
+  CHECK(test::read_file(stem) == f.old_bytes);  // the first set is untouched
+  CHECK(test::read_file(stem + "-wal") == "wal bytes");
+  CHECK(test::read_file(stem + "-3-wal") == "second wal");
+  CHECK(test::count_rows(fs::path(stem + "-3")) == 300);  // the first restore's result, set aside
+  CHECK(test::count_rows(f.db) == 300);
+}
+
+TEST_CASE("issue 11.2: restore moves a leftover -journal aside with the DB, and the history says what really happened") {
+  RestoreFixture f;
+  test::write_file(fs::path(f.db.string() + "-journal"), "journal bytes");
+  const auto result = test::run_command(f.argv({f.backup.string(), "--yes"}));
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  CHECK_FALSE(fs::exists(f.db.string() + "-journal"));
+  REQUIRE(f.replaced("-journal").size() == 1);
+  CHECK(test::read_file(f.replaced("-journal")[0]) == "journal bytes");
+  CHECK(test::count_rows(f.db) == 300);
+  CHECK(run_integrity_check(f.db, CheckMode::kFull).ok());
+  std::ifstream lines(f.db.string() + ".supervisor-history.jsonl");
+  nlohmann::json restore_event;
+  for (std::string line; std::getline(lines, line);) {
+    auto event = nlohmann::json::parse(line);
+    if (event["event"] == "restore") restore_event = event;
+  }
+  REQUIRE(restore_event.is_object());
+  CHECK(restore_event["completed"] == true);
+  CHECK(restore_event["installed"] == true);
+  std::set<std::string> moved_from;
+  for (const auto& move : restore_event["moved_aside"]) moved_from.insert(move["from"].get<std::string>());
+  CHECK(moved_from.count(f.db.string() + "-journal") == 1);
+  CHECK(moved_from.count(f.db.string()) == 1);
 }

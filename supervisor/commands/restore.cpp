@@ -143,10 +143,14 @@ ExitCode run_restore_command(const RestoreOptions& options) {
     spdlog::warn("{}", recorded.error().message);
   }
 
-  auto restored = execute_restore(plan, [](const std::string& done) {
-    spdlog::info("{}", done);
-    return true;
-  });
+  std::vector<RestoreMove> moved_aside;
+  auto restored = execute_restore(
+      plan,
+      [](const std::string& done) {
+        spdlog::info("{}", done);
+        return true;
+      },
+      &moved_aside);
   // The DB file's own lock went aside with the old file: the restored one
   // under the DB's name is the one to hold now.
   if (restored) {
@@ -154,7 +158,7 @@ ExitCode run_restore_command(const RestoreOptions& options) {
   }
   const auto report = run_integrity_check(config.database.path, CheckMode::kFull);
   nlohmann::json moved = nlohmann::json::array();
-  for (const auto& move : plan.set_aside) {
+  for (const auto& move : moved_aside) {
     moved.push_back({{"from", move.from.string()}, {"to", move.to.string()}});
   }
   const RunHistory history(RunHistory::path_for(config.database.path));
@@ -162,7 +166,9 @@ ExitCode run_restore_command(const RestoreOptions& options) {
                                       {"at", iso8601_utc(Clock::now())},
                                       {"backup", backup->string()},
                                       {"moved_aside", moved},
-                                      {"completed", restored.has_value()},
+                                      // Completed: in place and ok, what exit 0 means.
+                                      {"completed", restored.has_value() && report.ok()},
+                                      {"installed", restored.has_value()},
                                       {"integrity_check", report.first_failure()}});
       !appended) {
     spdlog::warn("could not record the restore in the history: {}", appended.error().message);

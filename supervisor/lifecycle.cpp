@@ -421,6 +421,7 @@ class Session {
         {"filesystem_type", health.filesystem_type},
         {"integrity_check", health.integrity_check},
         {"integrity_check_mode", health.integrity_check_mode},
+        {"integrity_check_seconds", health.integrity_check_seconds},
         {"continuity", health.continuity},
         {"pre_session_backup", health.pre_session_backup ? nlohmann::json(*health.pre_session_backup)
                                                          : nlohmann::json(nullptr)},

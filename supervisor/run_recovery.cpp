@@ -36,6 +36,11 @@ SessionSummary lost_run_summary(const RunRecord& run, const std::string& ended_a
   health.pre_session_backup = optional_string(started, "pre_session_backup");
   health.db_path = started.value("db_path", "");
   health.integrity_check_mode = started.value("integrity_check_mode", "");
+  // Recorded since issue 11.20; an older line has none (0: not known).
+  if (const auto seconds = started.find("integrity_check_seconds");
+      seconds != started.end() && seconds->is_number()) {
+    health.integrity_check_seconds = seconds->get<double>();
+  }
   health.backup_dir = started.value("backup_dir", "");
   health.filesystem_type = started.value("filesystem_type", "");
   health.continuity = started.value("continuity", "not_checked");

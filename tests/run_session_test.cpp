@@ -239,6 +239,8 @@ TEST_CASE("run: kill -9 of the supervisor takes the engine with it, and the next
   CHECK(lost_summary["outcome"] == "unclean");
   CHECK(lost_summary["halt_reason"] == "supervisor_lost");
   CHECK(lost_summary["db_health"]["pre_session_backup"].is_string());
+  // Issue 11.20: its gate ran, and the summary says how long it took.
+  CHECK(lost_summary["db_health"]["integrity_check_seconds"].get<double>() > 0.0);
 }
 
 TEST_CASE("run: a second run on the same DB exits 75 naming the holder, and the first is unaffected") {
@@ -457,8 +459,14 @@ TEST_CASE("run: a missing DB is refused when backups of it exist, even with allo
 
 TEST_CASE("run: usage and location mistakes get their own exit codes") {
   RunFixture f;
-  CHECK(test::run_command({test::supervisor_binary(), "run", "--db", f.db().string()}).exit_code ==
-        64);
+  const auto with_db = test::run_command({test::supervisor_binary(), "run", "--db", f.db().string()});
+  CHECK(with_db.exit_code == 64);
+  CHECK(with_db.err.find("--config FILE") != std::string::npos);
+  // Issue 11.20: `run --help` does not offer what `run` refuses.
+  const auto help = test::run_command({test::supervisor_binary(), "run", "--help"});
+  CHECK(help.exit_code == 0);
+  CHECK(help.out.find("--config") != std::string::npos);
+  CHECK(help.out.find("--db") == std::string::npos);
   test::write_file(f.config(), "database:\n  path: no-such-folder/live.db\nengine:\n  command: [x]\n");
   const auto missing_folder = f.run();
   CHECK(missing_folder.exit_code == 66);

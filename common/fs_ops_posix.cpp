@@ -72,16 +72,6 @@ Result<bool> rename_if_free(const fs::path& from, const fs::path& to) {
   return true;
 }
 
-Result<void> rename_no_replace(const fs::path& from, const fs::path& to) {
-  auto renamed = rename_if_free(from, to);
-  if (!renamed) return renamed.error();
-  if (!*renamed) {
-    return Error{ExitCode::kIoError, "rename of " + from.string() + " to " + to.string() +
-                                         " failed: " + os_error_text(EEXIST)};
-  }
-  return {};
-}
-
 Result<bool> remove_file(const fs::path& file) {
   // unlink(2), unlike remove(3), refuses a folder.
   if (::unlink(file.c_str()) == 0) return true;

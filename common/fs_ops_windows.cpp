@@ -53,16 +53,6 @@ Result<bool> rename_if_free(const fs::path& from, const fs::path& to) {
   return true;
 }
 
-Result<void> rename_no_replace(const fs::path& from, const fs::path& to) {
-  auto renamed = rename_if_free(from, to);
-  if (!renamed) return renamed.error();
-  if (!*renamed) {
-    return Error{ExitCode::kIoError, "rename of " + from.string() + " to " + to.string() +
-                                         " failed: " + win32_error_text(ERROR_ALREADY_EXISTS)};
-  }
-  return {};
-}
-
 Result<bool> remove_file(const fs::path& file) {
   // DeleteFileW, unlike std::filesystem::remove, refuses a folder.
   if (DeleteFileW(file.wstring().c_str())) return true;

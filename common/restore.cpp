@@ -59,10 +59,6 @@ Result<void> stage_copy(const RestorePlan& plan, std::optional<AtomicFile>& stag
   return {};
 }
 
-}  // namespace
-
-namespace {
-
 // Every file of the DB's set: a -journal belongs with its DB as much as a
 // -wal does (a hot journal left under the live name would be rolled back
 // into the restored copy by the engine's first open).
@@ -84,15 +80,18 @@ std::vector<RestoreMove> aside_moves(const std::vector<RestoreMove>& set, const 
   return moves;
 }
 
-bool any_target_present(const std::vector<RestoreMove>& moves) {
-  return std::any_of(moves.begin(), moves.end(), [](const auto& m) { return present(m.to); });
-}
-
-// The stamp part of a set's aside names, read back from the plan.
-std::string aside_stamp(const RestorePlan& plan) {
-  const auto name = plan.set_aside.front().to.filename().string();
-  const auto from = name.find(".replaced.") + std::string_view(".replaced.").size();
-  return name.substr(from, std::string_view("YYYYMMDDTHHMMSSZ").size());
+// The set's moves under the first -n, from `first` on, where none of its
+// names is taken; nullopt if all kAsideTries are.
+std::optional<std::vector<RestoreMove>> first_free_moves(const std::vector<RestoreMove>& set,
+                                                         const fs::path& db,
+                                                         const std::string& stamp, int first) {
+  for (int n = first; n <= kAsideTries; ++n) {
+    auto moves = aside_moves(set, db, stamp, n);
+    if (std::none_of(moves.begin(), moves.end(), [](const auto& m) { return present(m.to); })) {
+      return moves;
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -107,11 +106,9 @@ RestorePlan plan_restore(const fs::path& db, const fs::path& backup, Clock::time
   if (set.empty()) return plan;
   // The first name free for the whole set: an earlier restore in the same
   // second already has `.replaced.<stamp>`.
-  const auto stamp = compact_stamp(now);
-  for (int n = 1; n <= kAsideTries; ++n) {
-    plan.set_aside = aside_moves(set, db, stamp, n);
-    if (!any_target_present(plan.set_aside)) break;
-  }
+  plan.aside_stamp = compact_stamp(now);
+  auto free = first_free_moves(set, db, plan.aside_stamp, 1);
+  plan.set_aside = free ? std::move(*free) : aside_moves(set, db, plan.aside_stamp, 1);
   return plan;
 }
 
@@ -142,28 +139,30 @@ Result<void> execute_restore(const RestorePlan& plan, const RestoreStepReport& r
     return Error{ExitCode::kIoError, "restore interrupted after staging the copy"};
   }
   // The first move claims the set's aside name: if it was taken since the
-  // plan, the whole set moves on to the next -N name.
+  // plan, the whole set moves on to the next free -N name and claims again.
   auto moves = plan.set_aside;
-  const auto stamp = moves.empty() ? std::string() : aside_stamp(plan);
+  for (int n = 2; !moves.empty(); ++n) {
+    auto claimed = rename_if_free(moves.front().from, moves.front().to);
+    if (!claimed) return Error{ExitCode::kIoError, "restore stopped: " + claimed.error().message};
+    if (*claimed) break;
+    auto next = first_free_moves(plan.set_aside, plan.db, plan.aside_stamp, n);
+    if (!next) {
+      return Error{ExitCode::kIoError, "restore stopped: no free .replaced. name for " +
+                                           plan.db.string() + " in this second"};
+    }
+    moves = std::move(*next);
+  }
   for (std::size_t i = 0; i < moves.size(); ++i) {
     const auto& move = moves[i];
-    auto claimed = rename_if_free(move.from, move.to);
-    if (!claimed) return Error{ExitCode::kIoError, "restore stopped: " + claimed.error().message};
-    if (!*claimed) {
-      if (i > 0) {
+    // The main file's move was the claim, done above.
+    if (i > 0) {
+      auto claimed = rename_if_free(move.from, move.to);
+      if (!claimed) return Error{ExitCode::kIoError, "restore stopped: " + claimed.error().message};
+      if (!*claimed) {
         return Error{ExitCode::kIoError, "restore stopped: " + move.to.string() +
                                              " appeared beside the files already moved aside; " +
                                              move.from.string() + " stays where it is"};
       }
-      int n = 2;
-      while (n <= kAsideTries && any_target_present(aside_moves(plan.set_aside, plan.db, stamp, n))) ++n;
-      if (n > kAsideTries) {
-        return Error{ExitCode::kIoError, "restore stopped: no free .replaced. name for " +
-                                             plan.db.string() + " in this second"};
-      }
-      moves = aside_moves(plan.set_aside, plan.db, stamp, n);
-      --i;  // claim again under the new name
-      continue;
     }
     if (moved) moved->push_back(move);
     if (auto synced = sync_folder(move.to.parent_path()); !synced) return synced.error();

@@ -32,6 +32,7 @@ struct RestorePlan {
   std::filesystem::path backup;
   std::vector<RestoreMove> set_aside;  // only files that exist now: the DB, -wal, -shm, -journal
   BackupGap lacks;                     // the runs whose writes the backup does not hold
+  std::string aside_stamp = {};        // the UTC second in the .replaced. names
   std::string describe() const;        // the plan, for --dry-run and the prompt
 };
 

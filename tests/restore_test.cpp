@@ -431,3 +431,23 @@ TEST_CASE("issue 11.2: restore moves a leftover -journal aside with the DB, and 
   CHECK(moved_from.count(f.db.string() + "-journal") == 1);
   CHECK(moved_from.count(f.db.string()) == 1);
 }
+
+TEST_CASE("issue 11.13: a DB whose own name holds .replaced. still gets its set moved to the next free name") {
+  test::TempDir dir;
+  const auto db = dir / "old.replaced.db";
+  test::make_db(db, 40);
+  auto taken = BackupStore(db, dir.path()).take(BackupKind::kManual, {10});
+  REQUIRE(taken.has_value());
+  const auto now = Clock::now();
+  const auto plan = plan_restore(db, taken->file.path, now);
+  const auto stem = db.string() + ".replaced." + compact_stamp(now);
+  REQUIRE(plan.set_aside.size() == 1);
+  CHECK(plan.set_aside[0].to == fs::path(stem));
+  test::write_file(fs::path(stem), "taken after the plan");
+  std::vector<RestoreMove> moved;
+  REQUIRE(execute_restore(plan, {}, &moved).has_value());
+  REQUIRE(moved.size() == 1);
+  CHECK(moved[0].to == fs::path(stem + "-2"));
+  CHECK(test::read_file(stem) == "taken after the plan");
+  CHECK(test::count_rows(db) == 40);
+}

@@ -60,6 +60,20 @@ std::string lock_record(const RunFixture& f) {
   return test::read_file(fs::path(f.db().string() + ".supervisor.lock"));
 }
 
+// A whole run of the demo engine with `engine_args` (one of them
+// --detached-child or --detached-grandchild), and the pid of the detached
+// copy it started, which `cleanup` kills if the test leaves it running.
+std::pair<test::CommandResult, long> run_with_detached(RunFixture& f, KillAtEnd& cleanup,
+                                                       const std::vector<std::string>& engine_args,
+                                                       int stop_grace_seconds = 10) {
+  f.configure(engine_args, stop_grace_seconds);
+  auto result = f.run();
+  const long pid = pid_in(child_marker(f));
+  REQUIRE(pid > 0);
+  cleanup.add(pid, "es-demo-engine");
+  return {std::move(result), pid};
+}
+
 // Starts a run and waits until its engine has written its marker.
 std::unique_ptr<test::ChildProcess> start_run(const RunFixture& f) {
   auto run = std::make_unique<test::ChildProcess>(f.run_argv(),
@@ -170,11 +184,8 @@ TEST_CASE("issue 11.9: a setsid() child holding the DB open is stopped when the 
           "clean, before the post-session check, backup and fold") {
   RunFixture f;
   KillAtEnd cleanup;
-  f.configure({"--seconds", "0.5", "--interval-ms", "20", "--detached-child"});
-  const auto result = f.run();
-  const long child = pid_in(child_marker(f));
-  REQUIRE(child > 0);
-  cleanup.add(child, "es-demo-engine");
+  const auto [result, child] =
+      run_with_detached(f, cleanup, {"--seconds", "0.5", "--interval-ms", "20", "--detached-child"});
   CHECK(result.exit_code == 0);
   CHECK_FALSE(test::process_alive(static_cast<int>(child)));
   // Stopped by the stop signal, not killed: it closed its own session.
@@ -194,12 +205,9 @@ TEST_CASE("issue 11.9: what the engine leaves that ignores the stop signal is ki
           "stop_grace_seconds") {
   RunFixture f;
   KillAtEnd cleanup;
-  f.configure({"--seconds", "0.5", "--interval-ms", "20", "--ignore-stop", "--detached-child"}, 1);
   const auto started = std::chrono::steady_clock::now();
-  const auto result = f.run();
-  const long child = pid_in(child_marker(f));
-  REQUIRE(child > 0);
-  cleanup.add(child, "es-demo-engine");
+  const auto [result, child] = run_with_detached(
+      f, cleanup, {"--seconds", "0.5", "--interval-ms", "20", "--ignore-stop", "--detached-child"}, 1);
   CHECK(result.exit_code == 0);
   CHECK(std::chrono::steady_clock::now() - started >= std::chrono::seconds(1));
   CHECK_FALSE(test::process_alive(static_cast<int>(child)));
@@ -216,11 +224,8 @@ TEST_CASE("issue 11.19: a Fossil-like helper (a grandchild that setsid()s after 
   SUBCASE("the engine exits clean: the helper is stopped before the post-session steps") {
     RunFixture f;
     KillAtEnd cleanup;
-    f.configure({"--seconds", "0.5", "--interval-ms", "20", "--detached-grandchild"});
-    const auto result = f.run();
-    const long helper = pid_in(child_marker(f));
-    REQUIRE(helper > 0);
-    cleanup.add(helper, "es-demo-engine");
+    const auto [result, helper] = run_with_detached(
+        f, cleanup, {"--seconds", "0.5", "--interval-ms", "20", "--detached-grandchild"});
     CHECK(result.exit_code == 0);
     CHECK_FALSE(test::process_alive(static_cast<int>(helper)));
     CHECK(sessions_open(f.db()) == 0);

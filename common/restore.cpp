@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/atomic_file.hpp"
+#include "common/backup_store.hpp"
 #include "common/fs_ops.hpp"
 #include "common/sqlite_db.hpp"
 
@@ -28,17 +29,13 @@ bool was_wal(const fs::path& db) {
 Result<void> stage_copy(const RestorePlan& plan, std::optional<AtomicFile>& staged) {
   auto file = AtomicFile::create(plan.db);
   if (!file) return file.error();
-  // Streamed into the temporary we own (copy_file over an existing file
-  // fails under mingw's libstdc++).
-  {
-    std::ifstream in(plan.backup, std::ios::binary);
-    std::ofstream out(file->temp_path(), std::ios::binary | std::ios::trunc);
-    out << in.rdbuf();
-    out.flush();
-    if (!in || !out) {
-      return Error{ExitCode::kIoError, "copy of " + plan.backup.string() + " to " +
-                                           file->temp_path().string() + " failed"};
-    }
+  // Through SQLite, from the backup with its side files: what was verified
+  // is what is restored. A `.replaced.` set holds its committed rows in its
+  // -wal; a byte copy of the main file alone would drop them. The source's
+  // files keep their bytes (db_reader.hpp), and the copy stands alone.
+  if (auto copied = copy_database(plan.backup, file->temp_path()); !copied) {
+    return Error{ExitCode::kIoError, "restore stopped before any file was moved: " +
+                                         copied.error().message};
   }
   std::error_code ec;
   // The restored DB keeps the permissions the engine's DB had.
@@ -117,7 +114,8 @@ std::string RestorePlan::describe() const {
   out << "restore plan:\n";
   // What going back costs, before the steps: the operator decides on this.
   out << "  what the backup lacks: " << lacks.describe() << ".\n";
-  out << "  1. copy " << backup.string() << " beside the DB (temporary), fsync it\n";
+  out << "  1. copy " << backup.string()
+      << " beside the DB through SQLite (with its -wal, if any), fsync it\n";
   int step = 2;
   for (const auto& move : set_aside) {
     out << "  " << step++ << ". move " << move.from.string() << " to " << move.to.string() << "\n";

@@ -1,7 +1,8 @@
 #pragma once
 // Putting a backup back in place of the live DB, without losing anything.
 //
-// The plan is data: stage a copy of the backup beside the DB, move the
+// The plan is data: stage a copy of the backup beside the DB (through
+// SQLite, so rows in the backup's own -wal come too), move the
 // current DB and its -wal and -shm aside to `<db>.replaced.<UTC stamp>`
 // (suffixes kept), then rename the staged copy into place. Every step after
 // staging is a single rename, so an interruption between any two steps

@@ -451,3 +451,24 @@ TEST_CASE("issue 11.13: a DB whose own name holds .replaced. still gets its set 
   CHECK(test::read_file(stem) == "taken after the plan");
   CHECK(test::count_rows(db) == 40);
 }
+
+TEST_CASE("issue 11.3: restoring a WAL-mode .replaced. set restores the rows in its -wal, and leaves the set's bytes as they were") {
+  RestoreFixture f;
+  const fs::path source = f.dir / "live.db.replaced.20261201T000000Z";
+  test::make_db(source, 1);
+  test::commit_in_wal_only(source, 20);
+  REQUIRE(test::count_rows(source) == 21);
+  const auto before = test::folder_contents(f.dir.path());
+  const auto result = test::run_command(f.argv({source.string(), "--yes"}));
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  CHECK(test::count_rows(f.db) == 21);
+  CHECK(run_integrity_check(f.db, CheckMode::kFull).ok());
+  // What was verified is what was restored, and the set itself is evidence:
+  // its main file, -wal and -shm keep their bytes.
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const auto name = source.filename().string() + suffix;
+    REQUIRE(before.count(name) == 1);
+    CHECK(test::read_file(f.dir / name) == before.at(name));
+  }
+}

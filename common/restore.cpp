@@ -7,6 +7,7 @@
 #include "common/atomic_file.hpp"
 #include "common/backup_store.hpp"
 #include "common/fs_ops.hpp"
+#include "common/os_info.hpp"
 #include "common/sqlite_db.hpp"
 
 namespace es {
@@ -26,34 +27,39 @@ bool was_wal(const fs::path& db) {
   return in.read(header, sizeof header) && header[18] == 2 && header[19] == 2;
 }
 
-Result<void> stage_copy(const RestorePlan& plan, std::optional<AtomicFile>& staged) {
-  auto file = AtomicFile::create(plan.db);
-  if (!file) return file.error();
+// Into `staged`, which it creates (0600 until the DB's mode is copied).
+Result<void> stage_copy(const RestorePlan& plan, const fs::path& staged) {
+  if (auto created = create_private_file(staged); !created) return created.error();
   // Through SQLite, from the backup with its side files: what was verified
   // is what is restored. A `.replaced.` set holds its committed rows in its
   // -wal; a byte copy of the main file alone would drop them. The source's
   // files keep their bytes (db_reader.hpp), and the copy stands alone.
-  if (auto copied = copy_database(plan.backup, file->temp_path()); !copied) {
+  if (auto copied = copy_database(plan.backup, staged); !copied) {
     return Error{ExitCode::kIoError, "restore stopped before any file was moved: " +
                                          copied.error().message};
   }
   std::error_code ec;
   // The restored DB keeps the permissions the engine's DB had.
   if (present(plan.db)) {
-    fs::permissions(file->temp_path(), fs::status(plan.db, ec).permissions(),
-                    fs::perm_options::replace, ec);
+    fs::permissions(staged, fs::status(plan.db, ec).permissions(), fs::perm_options::replace, ec);
   }
   // Backups stand alone in rollback-journal mode; the DB they replace was
   // most likely in WAL mode, and the engine should find it as it left it.
   if (was_wal(plan.db)) {
-    auto copy = SqliteDb::open_owned(file->temp_path(), false);
+    auto copy = SqliteDb::open_owned(staged, false);
     if (!copy) return copy.error();
     if (auto wal = copy->execute("PRAGMA journal_mode=WAL", "restoring WAL mode"); !wal) {
       return wal.error();
     }
   }
-  staged.emplace(std::move(*file));
-  return {};
+  return sync_file(staged);
+}
+
+// The staged copy and what SQLite may have left beside it: all ours.
+void remove_staged(const fs::path& staged) {
+  for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
+    (void)remove_file(with_suffix(staged, suffix));
+  }
 }
 
 // Every file of the DB's set: a -journal belongs with its DB as much as a
@@ -127,61 +133,156 @@ std::string RestorePlan::describe() const {
   return out.str();
 }
 
+namespace {
+
+// The side of a move: "" for the main file, "-wal" for its -wal, …
+std::string side_of(const RestoreMove& move, const fs::path& db) {
+  return move.from.string().substr(db.string().size());
+}
+
+// `.replaced.<stamp>[-n]` of a planned move of `side`.
+std::string aside_suffix_of(const RestoreMove& move, const fs::path& db, const std::string& side) {
+  const auto to = move.to.string();
+  return to.substr(db.string().size(), to.size() - db.string().size() - side.size());
+}
+
+Error stopped(const std::string& why) { return Error{ExitCode::kIoError, "restore stopped: " + why}; }
+
+// The set's first move claims its aside name, the record saying which
+// before the claim: taken since the plan, the set moves on to the next
+// free -N name and claims again.
+Result<void> claim_aside_name(RestoreRecord& record) {
+  std::vector<RestoreMove> set;
+  for (const auto& side : record.sides) set.push_back({record.from(side), record.from(side)});
+  const auto stamp = record.aside_suffix.substr(std::string_view(".replaced.").size(), 16);
+  for (int n = 2;; ++n) {
+    if (auto written = write_restore_record(record); !written) return written.error();
+    const auto& first = record.sides.front();
+    auto claimed = rename_if_free(record.from(first), record.to(first));
+    if (!claimed) return stopped(claimed.error().message);
+    if (*claimed) return {};
+    auto next = first_free_moves(set, record.db, stamp, n);
+    if (!next) {
+      return stopped("no free .replaced. name for " + record.db.string() + " in this second");
+    }
+    record.aside_suffix = aside_suffix_of(next->front(), record.db, first);
+  }
+}
+
+// The claim is the first side's move: done if that file is at its aside
+// name and not (or, linked, also) under the live one.
+bool moved_already(const RestoreRecord& record, const std::string& side) {
+  const auto from = record.from(side);
+  const auto to = record.to(side);
+  std::error_code ec;
+  return present(to) && (!present(from) || fs::equivalent(from, to, ec));
+}
+
+// Moves the rest of the set, each file once, whatever was done before a
+// kill: a file already at its aside name is done; one at both names (a
+// kill between the link and the unlink of rename_if_free) loses its live name.
+Result<void> move_set_aside(const RestoreRecord& record, const RestoreStepReport& report,
+                            std::vector<RestoreMove>* moved) {
+  for (const auto& side : record.sides) {
+    const auto from = record.from(side);
+    const auto to = record.to(side);
+    if (present(from) && moved_already(record, side)) {
+      if (auto removed = remove_file(from); !removed) return stopped(removed.error().message);
+    } else if (present(from)) {
+      auto claimed = rename_if_free(from, to);
+      if (!claimed) return stopped(claimed.error().message);
+      if (!*claimed) {
+        return stopped(to.string() + " appeared beside the files already moved aside; " +
+                       from.string() + " stays where it is");
+      }
+    } else if (!present(to)) {
+      continue;  // gone before it was moved: nothing of it to keep
+    }
+    if (moved) moved->push_back({from, to});
+    if (auto synced = sync_folder(to.parent_path()); !synced) return synced.error();
+    if (report && !report("moved " + from.string() + " to " + to.string())) {
+      return Error{ExitCode::kIoError, "restore interrupted after moving " + from.string()};
+    }
+  }
+  return {};
+}
+
+// From a whole staged copy to the restored DB in place; every step may
+// have been done already by the restore that was cut off.
+Result<void> finish(RestoreRecord record, const RestoreStepReport& report,
+                    std::vector<RestoreMove>* moved) {
+  if (!record.sides.empty() && !moved_already(record, record.sides.front())) {
+    if (auto claimed = claim_aside_name(record); !claimed) return claimed.error();
+  }
+  if (auto set_aside = move_set_aside(record, report, moved); !set_aside) return set_aside.error();
+  for (const char* suffix : {"-wal", "-shm", "-journal"}) {
+    const fs::path leftover = with_suffix(record.db, suffix);
+    if (present(leftover)) {
+      return stopped(leftover.string() +
+                     " appeared under the live name (is something using the DB?). Nothing was "
+                     "lost; the restored copy was not put in place. The next run or restore "
+                     "finishes it once that file is gone.");
+    }
+  }
+  const auto staged = record.staged();
+  if (present(staged)) {
+    if (auto installed = rename_no_replace(staged, record.db); !installed) {
+      return stopped(installed.error().message);
+    }
+    if (auto synced = sync_folder(record.db.parent_path()); !synced) return synced.error();
+  } else if (!present(record.db)) {
+    return stopped("the restored copy " + staged.string() + " is gone, and nothing is at " +
+                   record.db.string() + "; the old DB is in its .replaced. set");
+  }
+  if (report) report("restored " + record.backup + " to " + record.db.string());
+  return remove_restore_record(record.db);
+}
+
+}  // namespace
+
 Result<void> execute_restore(const RestorePlan& plan, const RestoreStepReport& report,
                              std::vector<RestoreMove>* moved) {
-  const auto done = [&](const std::string& line) { return !report || report(line); };
-  std::optional<AtomicFile> staged;
-  if (auto copied = stage_copy(plan, staged); !copied) return copied.error();
-  if (auto synced = sync_file(staged->temp_path()); !synced) return synced.error();
-  if (!done("copied " + plan.backup.string() + " to " + staged->temp_path().string())) {
+  RestoreRecord record{plan.db, plan.backup.string(), {}, false, {}, {}};
+  record.staged_suffix = "." + std::to_string(current_process_id()) + ".tmp";
+  for (const auto& move : plan.set_aside) record.sides.push_back(side_of(move, plan.db));
+  if (!plan.set_aside.empty()) {
+    record.aside_suffix = aside_suffix_of(plan.set_aside.front(), plan.db, record.sides.front());
+  }
+  // The record first: a kill from here on leaves what the next command needs.
+  if (auto written = write_restore_record(record); !written) return stopped(written.error().message);
+  if (auto copied = stage_copy(plan, record.staged()); !copied) {
+    remove_staged(record.staged());
+    (void)remove_restore_record(plan.db);
+    return copied.error();
+  }
+  record.staged_complete = true;
+  if (auto written = write_restore_record(record); !written) {
+    remove_staged(record.staged());
+    (void)remove_restore_record(plan.db);
+    return stopped(written.error().message);
+  }
+  if (report && !report("copied " + plan.backup.string() + " to " + record.staged().string())) {
     return Error{ExitCode::kIoError, "restore interrupted after staging the copy"};
   }
-  // The first move claims the set's aside name: if it was taken since the
-  // plan, the whole set moves on to the next free -N name and claims again.
-  auto moves = plan.set_aside;
-  for (int n = 2; !moves.empty(); ++n) {
-    auto claimed = rename_if_free(moves.front().from, moves.front().to);
-    if (!claimed) return Error{ExitCode::kIoError, "restore stopped: " + claimed.error().message};
-    if (*claimed) break;
-    auto next = first_free_moves(plan.set_aside, plan.db, plan.aside_stamp, n);
-    if (!next) {
-      return Error{ExitCode::kIoError, "restore stopped: no free .replaced. name for " +
-                                           plan.db.string() + " in this second"};
-    }
-    moves = std::move(*next);
+  return finish(std::move(record), report, moved);
+}
+
+Result<std::optional<ResumedRestore>> resume_restore(const fs::path& db,
+                                                     const RestoreStepReport& report) {
+  auto read = read_restore_record(db);
+  if (!read) return read.error();
+  if (!*read) return std::optional<ResumedRestore>{};
+  ResumedRestore resumed{std::move(**read), false, {}};
+  const auto& record = resumed.record;
+  if (!record.staged_complete) {
+    // Cut off while copying: nothing was moved yet. The partial copy is ours.
+    remove_staged(record.staged());
+    if (auto removed = remove_restore_record(db); !removed) return removed.error();
+    return std::optional<ResumedRestore>{std::move(resumed)};
   }
-  for (std::size_t i = 0; i < moves.size(); ++i) {
-    const auto& move = moves[i];
-    // The main file's move was the claim, done above.
-    if (i > 0) {
-      auto claimed = rename_if_free(move.from, move.to);
-      if (!claimed) return Error{ExitCode::kIoError, "restore stopped: " + claimed.error().message};
-      if (!*claimed) {
-        return Error{ExitCode::kIoError, "restore stopped: " + move.to.string() +
-                                             " appeared beside the files already moved aside; " +
-                                             move.from.string() + " stays where it is"};
-      }
-    }
-    if (moved) moved->push_back(move);
-    if (auto synced = sync_folder(move.to.parent_path()); !synced) return synced.error();
-    if (!done("moved " + move.from.string() + " to " + move.to.string())) {
-      return Error{ExitCode::kIoError, "restore interrupted after moving " + move.from.string()};
-    }
-  }
-  for (const char* suffix : {"-wal", "-shm", "-journal"}) {
-    const fs::path leftover = with_suffix(plan.db, suffix);
-    if (present(leftover)) {
-      return Error{ExitCode::kIoError,
-                   "restore stopped: " + leftover.string() +
-                       " appeared under the live name (is something using the DB?). Nothing was "
-                       "lost; the restored copy was not put in place."};
-    }
-  }
-  if (auto installed = staged->commit(AtomicFile::Replace::kNever); !installed) {
-    return Error{ExitCode::kIoError, "restore stopped: " + installed.error().message};
-  }
-  done("restored " + plan.backup.string() + " to " + plan.db.string());
-  return {};
+  if (auto finished = finish(record, report, &resumed.moved); !finished) return finished.error();
+  resumed.finished = true;
+  return std::optional<ResumedRestore>{std::move(resumed)};
 }
 
 }  // namespace es

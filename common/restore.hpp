@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/backup_gap.hpp"
+#include "common/restore_record.hpp"
 #include "common/result.hpp"
 #include "common/time_stamp.hpp"
 
@@ -46,13 +47,31 @@ RestorePlan plan_restore(const std::filesystem::path& db, const std::filesystem:
 // tests use this; the command prints the lines).
 using RestoreStepReport = std::function<bool(const std::string& done)>;
 
-// Carries out the plan. On an error it stops at once; what was moved stays
-// moved (and is named in the error), nothing is deleted. `moved`, when
+// Carries out the plan, recording it first (restore_record.hpp) so that a
+// kill at any moment leaves what resume_restore() needs. On an error it
+// stops at once; what was moved stays moved (and is named in the error),
+// nothing is deleted, and the record stays for the next command to finish. `moved`, when
 // given, gets each move as it was really done: the aside names are claimed
 // when the files move, so another restore in the same second (or a file
 // that appeared since the plan) pushes the set to the next free -N name.
 [[nodiscard]] Result<void> execute_restore(const RestorePlan& plan,
                                            const RestoreStepReport& report = {},
                                            std::vector<RestoreMove>* moved = nullptr);
+
+// A restore cut off (killed, a power cut) left its record
+// (restore_record.hpp). Before the copy was whole: undone (the partial copy
+// removed; nothing had moved). After: finished, each step done once,
+// whatever was done before. `finished` says which; `moved` holds every move
+// of the set, done now or before the cut.
+struct ResumedRestore {
+  RestoreRecord record;
+  bool finished = false;
+  std::vector<RestoreMove> moved;
+};
+
+// nullopt when no restore was under way. An Error (the record kept, for the
+// next try) when it cannot go on; the message names the file and the way out.
+[[nodiscard]] Result<std::optional<ResumedRestore>> resume_restore(
+    const std::filesystem::path& db, const RestoreStepReport& report = {});
 
 }  // namespace es

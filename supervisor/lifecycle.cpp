@@ -28,6 +28,7 @@
 #include "supervisor/commands/config_source.hpp"
 #include "supervisor/engine_watch.hpp"
 #include "supervisor/event_loop.hpp"
+#include "supervisor/restore_resume.hpp"
 #include "supervisor/run_recovery.hpp"
 
 namespace es {
@@ -54,6 +55,7 @@ class Session {
     }
     recover_lost_runs(*lock_, history_, config_);
     begin_run();
+    if (auto refused = finish_cut_off_restore()) return abort_run(*refused, "restore_unfinished");
     if (auto refused = check_location()) return abort_run(*refused, "network_filesystem");
     if (auto refused = check_sole_writer()) return abort_run(*refused, "db_open_elsewhere");
     if (auto lost = examine_wal()) return abort_run(*lost, "wal_lost");
@@ -129,6 +131,19 @@ class Session {
   }
 
   // The DB must be on a local disk: WAL does not work over a network.
+  // A restore cut off by a kill is finished (or undone) before anything
+  // looks at the DB: half a restore is neither the old DB nor the new one.
+  std::optional<Error> finish_cut_off_restore() {
+    auto finished = finish_interrupted_restore(config_.database.path);
+    if (!finished) return finished.error();
+    if (!*finished) return std::nullopt;
+    warn((*finished)->message);
+    if (!(*finished)->finished) return std::nullopt;
+    // The lock on the DB file went aside with the old file.
+    if (auto relocked = lock_->lock_db_file(); !relocked) warn(relocked.error().message);
+    return std::nullopt;
+  }
+
   std::optional<Error> check_location() {
     const auto location = check_db_location(
         config_.database.path, config_.database.require_local_filesystem, request_.probe_filesystem);

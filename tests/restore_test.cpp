@@ -19,6 +19,7 @@
 #include "common/integrity_check.hpp"
 #include "common/session_lock.hpp"
 #include "common/shell_command.hpp"
+#include "common/utf8_path.hpp"
 #include "support/run_fixture.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_db.hpp"
@@ -471,4 +472,134 @@ TEST_CASE("issue 11.3: restoring a WAL-mode .replaced. set restores the rows in 
     REQUIRE(before.count(name) == 1);
     CHECK(test::read_file(f.dir / name) == before.at(name));
   }
+}
+
+namespace {
+
+// After a restore was cut off and the next command finished it: the backup's
+// rows in place, the old DB in exactly one .replaced. file, and nothing of
+// the restore's own left (its record, its staged copy).
+void check_finished(const RestoreFixture& f) {
+  CHECK(test::count_rows(f.db) == 300);
+  CHECK(run_integrity_check(f.db, CheckMode::kFull).ok());
+  int old_copies = 0;
+  for (const auto& entry : fs::directory_iterator(f.dir.path())) {
+    const auto name = entry.path().filename().string();
+    CHECK(name.find(".tmp") == std::string::npos);
+    if (name.find(".replaced.") != std::string::npos && test::read_file(entry.path()) == f.old_bytes) {
+      ++old_copies;
+    }
+  }
+  CHECK(old_copies == 1);
+  CHECK_FALSE(fs::exists(restore_record_path(f.db)));
+}
+
+}  // namespace
+
+TEST_CASE("issue 11.6: a restore cut off after any step is finished by the next restore, each file moved once") {
+  for (int stop_after = 0; stop_after < 4; ++stop_after) {
+    CAPTURE(stop_after);
+    RestoreFixture f;
+    int steps = 0;
+    const auto plan = plan_restore(f.db, f.backup);
+    REQUIRE_FALSE(execute_restore(plan, [&](const std::string&) { return ++steps <= stop_after; }));
+    REQUIRE(fs::exists(restore_record_path(f.db)));
+    const auto again = test::run_command(f.argv({f.backup.string(), "--yes"}));
+    INFO(again.err);
+    CHECK(again.exit_code == 0);
+    CHECK(again.err.find("was cut off; it was finished now") != std::string::npos);
+    CHECK(again.err.find("nothing else was done") != std::string::npos);
+    check_finished(f);
+    const auto history = test::read_file(f.db.string() + ".supervisor-history.jsonl");
+    CHECK(history.find("\"completed\":true") != std::string::npos);
+  }
+}
+
+TEST_CASE("issue 11.6: a restore cut off between the link and the unlink of a move drops only the live name") {
+  RestoreFixture f;
+  int steps = 0;
+  const auto plan = plan_restore(f.db, f.backup);
+  REQUIRE_FALSE(execute_restore(plan, [&](const std::string&) { return ++steps <= 1; }));
+  // The state rename_if_free leaves when killed between its two calls.
+  const auto stem = plan.set_aside[1].to;  // the -wal's aside name
+  REQUIRE(fs::exists(plan.set_aside[1].from));
+  fs::create_hard_link(plan.set_aside[1].from, stem);
+  auto resumed = resume_restore(f.db);
+  REQUIRE(resumed.has_value());
+  REQUIRE(resumed->has_value());
+  CHECK((*resumed)->finished);
+  CHECK(test::read_file(stem) == "wal bytes");
+  CHECK_FALSE(fs::exists(plan.set_aside[1].from));
+  check_finished(f);
+}
+
+TEST_CASE("issue 11.6: a restore cut off while copying is undone: its partial copy goes, the DB stays") {
+  RestoreFixture f;
+  const auto before = test::folder_contents(f.dir.path());
+  RestoreRecord record{f.db, f.backup.string(), ".4242.tmp", false, ".replaced.20261204T000000Z", {"", "-wal", "-shm"}};
+  REQUIRE(write_restore_record(record).has_value());
+  test::write_file(record.staged(), "half a copy");
+  test::write_file(with_suffix(record.staged(), "-journal"), "its journal");
+  const auto again = test::run_command(f.argv({"--latest", "--dry-run"}));
+  CHECK(again.exit_code == 0);
+  CHECK(again.err.find(restore_record_path(f.db).string()) != std::string::npos);
+  CHECK(fs::exists(record.staged()));  // a dry run changes nothing
+  auto resumed = resume_restore(f.db);
+  REQUIRE(resumed.has_value());
+  REQUIRE(resumed->has_value());
+  CHECK_FALSE((*resumed)->finished);
+  CHECK(test::folder_contents(f.dir.path()) == before);
+}
+
+TEST_CASE("issue 11.6: killed with SIGKILL at random moments, the next restore finishes or redoes it, and nothing is lost") {
+  std::mt19937 random(777);
+  for (int iteration = 0; iteration < 8; ++iteration) {
+    CAPTURE(iteration);
+    RestoreFixture f(20000);
+    {
+      test::ChildProcess restore(f.argv({f.backup.string(), "--yes"}));
+      std::this_thread::sleep_for(std::chrono::microseconds(random() % 60000));
+      restore.send(SIGKILL);
+      restore.wait();
+    }
+    f.check_nothing_lost();
+    const bool done = fs::exists(f.db) && test::read_file(f.db) != f.old_bytes &&
+                      !fs::exists(restore_record_path(f.db));
+    INFO("done: " << done << " db bytes same: " << (fs::exists(f.db) && test::read_file(f.db) == f.old_bytes));
+    if (!done) {
+      const auto again = test::run_command(f.argv({f.backup.string(), "--yes"}));
+      INFO(again.err);
+      CHECK(again.exit_code == 0);
+    }
+    CHECK(test::count_rows(f.db) == 20000);
+    CHECK_FALSE(fs::exists(restore_record_path(f.db)));
+    int old_copies = 0;
+    for (const auto& entry : fs::directory_iterator(f.dir.path())) {
+      CHECK(entry.path().filename().string().find(".tmp") == std::string::npos);
+      if (entry.path().filename().string().find(".replaced.") != std::string::npos &&
+          test::read_file(entry.path()) == f.old_bytes) {
+        ++old_copies;
+      }
+    }
+    CHECK(old_copies == 1);
+  }
+}
+
+TEST_CASE("issue 11.6: the next run finishes a restore that was cut off, says so, and starts on the restored DB") {
+  test::RunFixture f;
+  f.configure_command({"true"});
+  auto taken = BackupStore(f.db(), f.dir / "backups").take(BackupKind::kManual, {10});
+  REQUIRE(taken.has_value());
+  int steps = 0;
+  const auto plan = plan_restore(f.db(), taken->file.path);
+  REQUIRE_FALSE(execute_restore(plan, [&](const std::string&) { return ++steps <= 1; }));
+  REQUIRE_FALSE(fs::exists(f.db()));
+  const auto result = f.run();
+  INFO(result.err);
+  CHECK(result.exit_code == 0);
+  CHECK(result.err.find("was cut off; it was finished now") != std::string::npos);
+  CHECK(test::count_rows(f.db()) == 200);
+  CHECK_FALSE(fs::exists(restore_record_path(f.db())));
+  const auto warnings = f.latest_summary()["db_health"]["warnings"].dump();
+  CHECK(warnings.find("was cut off; it was finished now") != std::string::npos);
 }

@@ -18,6 +18,7 @@
 #include "common/utf8_path.hpp"
 #include "supervisor/commands/commands.hpp"
 #include "supervisor/commands/config_source.hpp"
+#include "supervisor/restore_resume.hpp"
 
 namespace es {
 namespace fs = std::filesystem;
@@ -74,26 +75,6 @@ Result<void> confirm(const RestoreOptions& options) {
   return Error{ExitCode::kUsage, "restore cancelled; nothing was changed"};
 }
 
-// The restored DB is the one the next run must find: recorded like the end
-// of a run, so the next start's continuity check compares with it and not
-// with the DB it replaced.
-void record_restored_db(const RunHistory& history, const fs::path& db, const fs::path& backup) {
-  auto looked = look_at_db(db, true);
-  if (!looked) {
-    spdlog::warn("could not record the restored DB ({}); the next run will find it changed and "
-                 "ask for --accept-changed-db",
-                 looked.error().message);
-    return;
-  }
-  auto event = db_at_rest_event(*looked, "restore", iso8601_utc(Clock::now()));
-  event["backup"] = backup.string();
-  if (auto appended = history.append(event); !appended) {
-    spdlog::warn("could not record the restored DB in the history ({}); the next run will find "
-                 "it changed and ask for --accept-changed-db",
-                 appended.error().message);
-  }
-}
-
 }  // namespace
 
 ExitCode run_restore_command(const RestoreOptions& options) {
@@ -126,6 +107,26 @@ ExitCode run_restore_command(const RestoreOptions& options) {
     auto logging = start_file_logging(config.logging_dir, config.logging_level);
     if (!logging) spdlog::warn("{} — logging to the console only", logging.error().message);
   }
+  // A restore cut off before is finished (or undone) first. Finished, it is
+  // all this command does: the operator sees its outcome before choosing
+  // anything else.
+  if (options.dry_run) {
+    if (fs::exists(fs::symlink_status(restore_record_path(config.database.path)))) {
+      spdlog::warn("a restore that was cut off is recorded in {}; the next run or restore "
+                   "(without --dry-run) finishes it",
+                   restore_record_path(config.database.path).string());
+    }
+  } else if (auto resumed = finish_interrupted_restore(config.database.path); !resumed) {
+    return fail(resumed.error());
+  } else if (*resumed) {
+    spdlog::warn("{}", (*resumed)->message);
+    // Undone, it changed nothing: the restore asked for now goes ahead.
+    if ((*resumed)->finished) {
+      console_write(ConsoleStream::kErr,
+                    "nothing else was done: run restore again to restore another backup\n");
+      return ExitCode::kSuccess;
+    }
+  }
 
   const BackupStore store(config.database.path, config.database.backup_dir);
   auto backup = choose_backup(options, store);
@@ -157,23 +158,8 @@ ExitCode run_restore_command(const RestoreOptions& options) {
     if (auto relocked = lock->lock_db_file(); !relocked) spdlog::warn("{}", relocked.error().message);
   }
   const auto report = run_integrity_check(config.database.path, CheckMode::kFull);
-  nlohmann::json moved = nlohmann::json::array();
-  for (const auto& move : moved_aside) {
-    moved.push_back({{"from", move.from.string()}, {"to", move.to.string()}});
-  }
-  const RunHistory history(RunHistory::path_for(config.database.path));
-  if (auto appended = history.append({{"event", "restore"},
-                                      {"at", iso8601_utc(Clock::now())},
-                                      {"backup", backup->string()},
-                                      {"moved_aside", moved},
-                                      // Completed: in place and ok, what exit 0 means.
-                                      {"completed", restored.has_value() && report.ok()},
-                                      {"installed", restored.has_value()},
-                                      {"integrity_check", report.first_failure()}});
-      !appended) {
-    spdlog::warn("could not record the restore in the history: {}", appended.error().message);
-  }
-  if (restored) record_restored_db(history, config.database.path, *backup);
+  record_restore(RunHistory(RunHistory::path_for(config.database.path)), config.database.path,
+                 backup->string(), moved_aside, restored.has_value(), report);
   if (!restored) return fail(restored.error());
   if (!report.ok()) {
     return fail(Error{ExitCode::kIntegrityFailed,

@@ -22,8 +22,8 @@ namespace es {
 
 class AppendFile {
  public:
-  // Opens `file` for appending, creating it if need be (mode 0666 less the
-  // umask, as fopen does). Never truncates; the descriptor is not inherited
+  // Opens `file` for appending, creating it if need be (mode 0600, given
+  // to the DB's owner: file_owner.hpp). Never truncates; the descriptor is not inherited
   // by child processes. An Error names the path and the OS error.
   [[nodiscard]] static Result<AppendFile> open(const std::filesystem::path& file);
 
@@ -53,6 +53,9 @@ class AppendFile {
   [[nodiscard]] Appended append(std::string_view text);
 
   const std::filesystem::path& path() const { return path_; }
+
+  // Closes the file before a rename of it (Windows renames no open file).
+  void close_now() { close(); }
 
  private:
   AppendFile(std::filesystem::path path, std::intptr_t handle)

@@ -4,6 +4,7 @@
 #include <cerrno>
 
 #include "common/append_file.hpp"
+#include "common/file_owner.hpp"
 #include "common/fs_ops.hpp"
 
 namespace es {
@@ -13,11 +14,13 @@ Result<AppendFile> AppendFile::open(const fs::path& file) {
   // O_APPEND: every write lands at the end, even with another writer (a
   // second supervisor on the same logging folder). O_CLOEXEC: the engine
   // must not inherit the log.
-  const int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+  // 0600 under any umask: a log holds the engine's whole output.
+  const int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
     return Error{ExitCode::kIoError,
                  "open for appending of " + file.string() + " failed: " + os_error_text(errno)};
   }
+  hand_over(file);
   return AppendFile(file, fd);
 }
 

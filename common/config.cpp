@@ -494,10 +494,14 @@ void read_dirs(const Reader& r, const YAML::Node& root, Config& config) {
   const auto logging = r.section(root, "logging", false);
   config.logging_dir = r.resolve("logs");
   if (logging.IsDefined()) {
-    r.require_known_keys(logging, "logging", {"dir", "level"});
+    r.require_known_keys(logging, "logging",
+                         {"dir", "level", "keep_sessions", "max_session_log_mb"});
     config.logging_dir = r.resolve(r.get_string(logging, "logging", "dir", "logs"));
     config.logging_level = r.get_choice(logging, "logging", "level", "info",
                                         {"trace", "debug", "info", "warn", "error"});
+    config.logging_keep_sessions = r.get_int(logging, "logging", "keep_sessions", 100, 1, 1000000);
+    config.logging_max_session_log_mb =
+        r.get_int(logging, "logging", "max_session_log_mb", 1024, 1, 1 << 20);
   }
   const auto metrics = r.section(root, "metrics", false);
   if (metrics.IsDefined()) {
@@ -703,7 +707,10 @@ std::string render_config(const Config& c) {
   out << YAML::Key << "dir" << YAML::Value << Text{c.summary_dir.string()} << YAML::EndMap;
   out << YAML::Key << "logging" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "dir" << YAML::Value << Text{c.logging_dir.string()};
-  out << YAML::Key << "level" << YAML::Value << c.logging_level << YAML::EndMap;
+  out << YAML::Key << "level" << YAML::Value << c.logging_level;
+  out << YAML::Key << "keep_sessions" << YAML::Value << c.logging_keep_sessions;
+  out << YAML::Key << "max_session_log_mb" << YAML::Value << c.logging_max_session_log_mb
+      << YAML::EndMap;
   if (!c.metrics_textfile.empty()) {
     out << YAML::Key << "metrics" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "textfile" << YAML::Value << Text{c.metrics_textfile.string()} << YAML::EndMap;

@@ -102,6 +102,8 @@ struct Config {
   std::filesystem::path summary_dir;  // absolute
   std::filesystem::path logging_dir;  // absolute
   std::string logging_level = "info";
+  int logging_keep_sessions = 100;        // runs whose logs and summaries are kept
+  int logging_max_session_log_mb = 1024;  // past it: the head and a rolling tail
   // metrics.textfile: where each run writes its figures for node_exporter's
   // textfile collector (common/metrics_textfile); empty for none.
   std::filesystem::path metrics_textfile;

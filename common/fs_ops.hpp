@@ -23,10 +23,16 @@ namespace es {
 // A no-op where the OS has no such thing (Windows).
 [[nodiscard]] Result<void> sync_folder(const std::filesystem::path& folder);
 
-// Creates an empty file readable and writable by the owner only (0600).
+// Creates an empty file readable and writable by the owner only (0600),
+// given to the DB's owner (file_owner.hpp).
 // Fails if anything, even a dangling symlink, already has that name: it never
 // follows a link and never truncates an existing file.
 [[nodiscard]] Result<void> create_private_file(const std::filesystem::path& file);
+
+// Creates `folder` (and its missing parents) readable by the owner only
+// (0700, whatever the umask), given to the DB's owner like every file the
+// supervisor makes (file_owner.hpp). An existing folder is left as it is.
+[[nodiscard]] Result<void> create_private_folder(const std::filesystem::path& folder);
 
 // Renames `from` to `to` unless something (a dangling link too) has the
 // name `to`: false then, and nothing changed. The check and the rename are

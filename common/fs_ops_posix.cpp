@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/file_owner.hpp"
 #include "common/fs_ops.hpp"
 
 namespace es {
@@ -58,6 +59,24 @@ Result<void> create_private_file(const fs::path& file) {
   // instead of writing through it to someone else's file.
   Descriptor fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (fd.get() < 0) return os_error("create", file, errno);
+  hand_over(file);
+  return {};
+}
+
+Result<void> create_private_folder(const fs::path& folder) {
+  std::error_code ec;
+  if (fs::is_directory(folder, ec)) return {};
+  if (folder.has_parent_path() && folder.parent_path() != folder) {
+    fs::create_directories(folder.parent_path(), ec);
+  }
+  // mkdir's mode is masked by the umask; 0700 under any umask that keeps
+  // the owner's bits, and the chmod makes sure.
+  if (::mkdir(folder.c_str(), 0700) != 0) {
+    if (errno == EEXIST && fs::is_directory(folder, ec)) return {};
+    return os_error("create of folder", folder, errno);
+  }
+  if (::chmod(folder.c_str(), 0700) != 0) return os_error("chmod of folder", folder, errno);
+  hand_over(folder);
   return {};
 }
 
@@ -123,7 +142,10 @@ Result<void> append_line_durably(const fs::path& file, std::string_view line) {
     rest.remove_prefix(static_cast<std::size_t>(written));
   }
   if (::fsync(fd.get()) != 0) return os_error("fsync of", file, errno);
-  if (info.st_size == 0) return sync_folder(file.parent_path());
+  if (info.st_size == 0) {
+    hand_over(file);
+    return sync_folder(file.parent_path());
+  }
   return {};
 }
 

@@ -43,6 +43,16 @@ Result<void> create_private_file(const fs::path& file) {
   return {};
 }
 
+Result<void> create_private_folder(const fs::path& folder) {
+  // The folder's ACL is inherited from its parent, as every file's is.
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  if (ec) {
+    return Error{ExitCode::kIoError, "create of folder " + folder.string() + " failed: " + ec.message()};
+  }
+  return {};
+}
+
 Result<bool> rename_if_free(const fs::path& from, const fs::path& to) {
   if (!MoveFileExW(from.wstring().c_str(), to.wstring().c_str(), MOVEFILE_WRITE_THROUGH)) {
     const DWORD error = GetLastError();

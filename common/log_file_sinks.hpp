@@ -12,7 +12,10 @@
 
 #include <spdlog/sinks/base_sink.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -55,9 +58,17 @@ class LogWriteLoss {
 //
 // After failed writes, the next write that succeeds first says, in the file,
 // how many lines are missing there and why.
+//
+// A cap (logging.max_session_log_mb) bounds what one session writes: the
+// first half of it stays in the log (the head, with the session's start),
+// then the lines go to a rolling tail, `session-<id>.tail.log`, which on
+// reaching a quarter of the cap becomes `….tail.old.log` (replacing the one
+// before) and starts again. The newest lines are always kept; those between
+// the head and the tail are dropped, and each file says so where it happens.
 class SessionLogSink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
-  explicit SessionLogSink(AppendFile file);
+  // `cap_bytes` 0: no cap.
+  explicit SessionLogSink(AppendFile file, std::uint64_t cap_bytes = 0);
 
   // Each line is laid out as spdlog would log "[engine <stream>] <line>" at
   // info, by the sink's own pattern, formatted once for all the lines of a
@@ -65,6 +76,10 @@ class SessionLogSink final : public spdlog::sinks::base_sink<std::mutex> {
   void append_engine_lines(std::string_view stream_name, std::span<const std::string_view> lines);
 
   std::optional<std::string> loss_report() const { return loss_.report(); }
+
+  // Once the cap was reached: {max_session_log_mb, head_file, tail_files,
+  // dropped_bytes}, for the summary's `log_cap`; null before.
+  nlohmann::json cap_report();
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override;
@@ -76,8 +91,19 @@ class SessionLogSink final : public spdlog::sinks::base_sink<std::mutex> {
   // sink's lock held.
   void write(std::string_view text);
 
+  // Past the head's half of the cap: on to the tail; a full tail rolls.
+  void keep_within_cap(std::size_t next_bytes);
+  void open_tail(const std::string& note);
+  std::string formatted_note(const std::string& note);
+
   AppendFile file_;
   LogWriteLoss loss_;
+  const std::filesystem::path head_path_;
+  const std::uint64_t cap_bytes_;
+  std::uint64_t file_bytes_ = 0;     // in the file written now (head or tail)
+  bool in_tail_ = false;
+  bool rolled_ = false;              // a .tail.old.log exists
+  std::uint64_t dropped_bytes_ = 0;  // in tails replaced by a newer one
   std::string text_;            // reused: the engine lines of one read, prefixed
   std::string repair_;          // reused: the note of missing lines, then the text
   std::uint64_t missing_ = 0;   // lines lost since the last write that succeeded

@@ -9,6 +9,7 @@
 
 #include "common/append_file.hpp"
 #include "common/console.hpp"
+#include "common/fs_ops.hpp"
 #include "common/log_file_sinks.hpp"
 #include "common/os_info.hpp"
 
@@ -108,12 +109,10 @@ std::vector<spdlog::sink_ptr> current_file_sinks() {
   return sinks;
 }
 
+// The logs hold the engine's whole output: 0700, whatever the umask.
 Result<void> make_folder(const fs::path& folder) {
-  std::error_code ec;
-  fs::create_directories(folder, ec);
-  if (ec) {
-    return Error{ExitCode::kIoError,
-                 "cannot create log folder " + folder.string() + ": " + ec.message()};
+  if (auto made = create_private_folder(folder); !made) {
+    return Error{ExitCode::kIoError, "cannot create log folder: " + made.error().message};
   }
   return {};
 }
@@ -129,6 +128,9 @@ Result<fs::path> start_file_logging(const fs::path& logging_dir, std::string_vie
     return made.error();
   }
   const auto file = logging_dir / "engine-supervisor.log";
+  // spdlog opens with fopen (0666 less the umask): made 0600 here first.
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(file, ec))) (void)create_private_file(file);
   try {
     rotating_sink() = std::make_shared<WriteThroughSink>(
         std::make_shared<spdlog::sinks::rotating_file_sink_mt>(file.native(), kRotatingFileBytes,
@@ -142,18 +144,24 @@ Result<fs::path> start_file_logging(const fs::path& logging_dir, std::string_vie
   return file;
 }
 
-Result<fs::path> add_session_log(const fs::path& logging_dir, std::string_view run_id) {
+Result<fs::path> add_session_log(const fs::path& logging_dir, std::string_view run_id, int max_mb) {
   if (auto made = make_folder(logging_dir); !made) return made.error();
   const auto file = logging_dir / ("session-" + std::string(run_id) + ".log");
   auto opened = AppendFile::open(file);
   if (!opened) {
     return Error{ExitCode::kIoError, "cannot open the session log: " + opened.error().message};
   }
-  session_sink() = std::make_shared<SessionLogSink>(std::move(*opened));
+  session_sink() = std::make_shared<SessionLogSink>(std::move(*opened),
+                                                    static_cast<std::uint64_t>(max_mb) << 20);
   auto sinks = current_file_sinks();
   sinks.push_back(session_sink());
   install(sinks, spdlog::default_logger()->level());
   return file;
+}
+
+nlohmann::json session_log_cap_report() {
+  if (auto& sink = session_sink()) return sink->cap_report();
+  return nullptr;
 }
 
 void log_engine_lines(std::string_view stream_name, std::span<const std::string_view> lines) {

@@ -12,6 +12,8 @@
 // Every failure is logged at warn or error, never at debug. Thread-safe
 // (spdlog's _mt sinks).
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <optional>
 #include <span>
@@ -34,9 +36,14 @@ void start_console_logging();
 
 // Adds a second, non-rotating file that keeps every line of one session,
 // engine output included: `logging_dir/session-<run_id>.log`. Appends to it
-// if it exists.
+// if it exists. Past `max_mb`, a head and a rolling tail (log_file_sinks.hpp).
 [[nodiscard]] Result<std::filesystem::path> add_session_log(const std::filesystem::path& logging_dir,
-                                                            std::string_view run_id);
+                                                            std::string_view run_id,
+                                                            int max_mb = 1024);
+
+// The session log's cap, once reached (SessionLogSink::cap_report); null
+// before, and without a session log.
+nlohmann::json session_log_cap_report();
 
 // Writes engine output lines (without '\n') to the session log only,
 // each with a time stamp and "[engine <stream_name>]", in one write() for

@@ -6,6 +6,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/backup_store.hpp"
+#include "common/file_owner.hpp"
 #include "common/fs_ops.hpp"
 #include "common/os_info.hpp"
 #include "common/sqlite_db.hpp"
@@ -39,9 +40,11 @@ Result<void> stage_copy(const RestorePlan& plan, const fs::path& staged) {
                                          copied.error().message};
   }
   std::error_code ec;
-  // The restored DB keeps the permissions the engine's DB had.
+  // The restored DB keeps the owner, group and permissions the engine's DB
+  // had: a root restore must not leave it root's, read-only to the engine.
   if (present(plan.db)) {
     fs::permissions(staged, fs::status(plan.db, ec).permissions(), fs::perm_options::replace, ec);
+    copy_ownership(plan.db, staged);
   }
   // Backups stand alone in rollback-journal mode; the DB they replace was
   // most likely in WAL mode, and the engine should find it as it left it.

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 
+#include "common/atomic_file.hpp"
 #include "common/fs_ops.hpp"
 
 namespace es {
@@ -165,6 +166,26 @@ LoadedHistory RunHistory::load() const {
     }
   }
   return loaded;
+}
+
+Result<std::size_t> RunHistory::keep_newest_runs(std::size_t keep) const {
+  std::ifstream in(file_, std::ios::binary);
+  if (!in) return std::size_t{0};
+  std::vector<std::string> lines;
+  std::vector<std::size_t> starts;  // the lines where runs start
+  for (std::string line; std::getline(in, line);) {
+    const auto event = json::parse(line, nullptr, false);
+    if (event.is_object() && event.value("event", "") == "run_started") starts.push_back(lines.size());
+    lines.push_back(std::move(line));
+  }
+  if (starts.size() <= keep) return std::size_t{0};
+  // Everything from the oldest run kept on: its events, and whatever came
+  // after it (restores, the DB at rest), in order.
+  const auto first_kept = starts[starts.size() - keep];
+  std::string text;
+  for (std::size_t i = first_kept; i < lines.size(); ++i) text.append(lines[i]).append("\n");
+  if (auto written = write_file_atomically(file_, text); !written) return written.error();
+  return starts.size() - keep;
 }
 
 }  // namespace es

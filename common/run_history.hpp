@@ -58,6 +58,11 @@ class RunHistory {
   // Appends one event line and fsyncs it. Creates the file (0600) if needed.
   [[nodiscard]] Result<void> append(const nlohmann::json& event) const;
 
+  // Rewrites the file (atomically) from the start of the newest `keep`
+  // runs on, for logging.keep_sessions; returns how many runs it dropped.
+  // Holds the session lock's writer to it: nothing else appends meanwhile.
+  [[nodiscard]] Result<std::size_t> keep_newest_runs(std::size_t keep) const;
+
   // Reads what can be read. A missing file is an empty history.
   LoadedHistory load() const;
 

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 
+#include "common/file_owner.hpp"
 #include "common/fs_ops.hpp"
 #include "common/session_lock.hpp"
 
@@ -71,6 +72,7 @@ Result<SessionLock> SessionLock::lock_file(const fs::path& db_path) {
     }
     return session_lock_detail::held_elsewhere(db_path, handle->path, read_all(handle->fd));
   }
+  hand_over(handle->path);
   auto previous = parse_lock_holder(read_all(handle->fd));
   return SessionLock(std::move(handle), std::move(previous));
 }

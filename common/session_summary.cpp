@@ -3,6 +3,7 @@
 #include "common/json_text.hpp"
 
 #include "common/atomic_file.hpp"
+#include "common/fs_ops.hpp"
 
 namespace es {
 namespace fs = std::filesystem;
@@ -94,6 +95,7 @@ json to_json(const SessionSummary& s) {
       {"supervisor",
        {{"exit_code", or_null(s.supervisor_exit_code)},
         {"log_file", s.log_file},
+        {"log_cap", s.log_cap},
         {"config_file", s.config_file},
         {"version", s.supervisor_version}}},
   };
@@ -104,11 +106,8 @@ fs::path summary_path(const fs::path& summary_dir, const std::string& run_id) {
 }
 
 Result<fs::path> write_summary(const fs::path& summary_dir, const SessionSummary& summary) {
-  std::error_code ec;
-  fs::create_directories(summary_dir, ec);
-  if (ec) {
-    return Error{ExitCode::kIoError,
-                 "cannot create summary folder " + summary_dir.string() + ": " + ec.message()};
+  if (auto made = create_private_folder(summary_dir); !made) {
+    return Error{ExitCode::kIoError, "cannot create summary folder: " + made.error().message};
   }
   const auto text = json_text(to_json(summary), 2) + "\n";
   const auto path = summary_path(summary_dir, summary.run_id);

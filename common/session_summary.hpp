@@ -101,6 +101,9 @@ struct SessionSummary {
   DbHealth db_health;
   std::optional<int> supervisor_exit_code;
   std::string log_file;
+  // The session log's cap, once reached (logging.max_session_log_mb): its
+  // head and tail files and the bytes dropped between; null otherwise.
+  nlohmann::json log_cap = nullptr;
   std::string config_file;
   std::string supervisor_version;
 };

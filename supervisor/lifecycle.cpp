@@ -13,6 +13,7 @@
 #include "common/evidence_aside.hpp"
 #include "common/filesystem_probe.hpp"
 #include "common/hot_journal.hpp"
+#include "common/session_files.hpp"
 #include "common/logging.hpp"
 #include "common/metrics_textfile.hpp"
 #include "common/progress.hpp"
@@ -120,7 +121,7 @@ class Session {
     health.db_path = config_.database.path_as_configured;
     health.backup_dir = config_.database.backup_dir.string();
     health.integrity_check_mode = std::string(to_string(config_.db_safeguards.integrity_check_mode));
-    if (auto log = add_session_log(config_.logging_dir, run_id_)) {
+    if (auto log = add_session_log(config_.logging_dir, run_id_, config_.logging_max_session_log_mb)) {
       summary_.log_file = log->string();
     } else {
       warn(log.error().message);
@@ -760,14 +761,44 @@ class Session {
     // A full disk under logging.dir: said on the console when it happened,
     // and here, in the summary, with how many lines the logs lack.
     for (const auto& failure : log_write_failures()) warn(failure);
+    summary_.log_cap = session_log_cap_report();
+    if (!summary_.log_cap.is_null()) {
+      warn("the session log reached its cap (logging.max_session_log_mb: " +
+           summary_.log_cap["max_session_log_mb"].dump() + "): it keeps the head in " +
+           summary_.log_file + " and the newest lines in " + summary_.log_cap["tail_files"].dump() +
+           "; the lines between were dropped");
+    }
     const auto written = record_end(code);
     write_metrics(code);
+    keep_newest_sessions();
     release_console_close_wait();  // a console-close handler may be waiting on us
     spdlog::info("run {} {} ({}). Summary: {}  Log: {}  Backups: {}", run_id_, summary_.outcome,
                  summary_.halt_reason,
                  written ? written->string() : std::string("(not written)"), summary_.log_file,
                  config_.database.backup_dir.string());
     return code;
+  }
+
+  // logging.keep_sessions: the logs, summaries and history of older runs go,
+  // after this run's are written (and counted in the metrics).
+  void keep_newest_sessions() {
+    const auto keep = config_.logging_keep_sessions;
+    const auto pruned =
+        prune_session_files(config_.logging_dir, config_.summary_dir, keep, run_id_);
+    for (const auto& warning : pruned.warnings) spdlog::warn("{}", warning);
+    if (!pruned.deleted.empty()) {
+      spdlog::info("logging.keep_sessions ({}): deleted {} log and summary files of older "
+                   "sessions, such as {}",
+                   keep, pruned.deleted.size(), pruned.deleted.front().string());
+    }
+    auto dropped = history_.keep_newest_runs(static_cast<std::size_t>(keep));
+    if (!dropped) {
+      spdlog::warn("logging.keep_sessions: could not prune the run history: {}",
+                   dropped.error().message);
+    } else if (*dropped > 0) {
+      spdlog::info("logging.keep_sessions ({}): the run history dropped its {} oldest runs", keep,
+                   *dropped);
+    }
   }
 
   // metrics.textfile, for node_exporter: after the summary and the history,

@@ -4,6 +4,7 @@
 
 #include "common/console.hpp"
 #include "common/db_real_path.hpp"
+#include "common/file_owner.hpp"
 #include "common/logging.hpp"
 #include "common/os_info.hpp"
 #include "common/shell_command.hpp"
@@ -30,7 +31,14 @@ Result<LoadedTarget> load_target(const TargetOptions& options) {
 
 Result<LoadedTarget> load_target_or_report(const TargetOptions& options) {
   auto target = load_target(options);
-  if (!target) report_failure(target.error());
+  if (!target) {
+    report_failure(target.error());
+    return target;
+  }
+  // Before any file is made for the DB: root's files would lock its owner out.
+  if (auto note = give_created_files_to_db_owner(target->config.database.path)) {
+    spdlog::info("{}", *note);
+  }
   return target;
 }
 

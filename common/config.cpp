@@ -136,11 +136,37 @@ class Reader {
     return node;
   }
 
+  // A tag changes what a value means (!!binary is base64 to decode), and
+  // nothing here decodes one: it would be taken as its raw text.
+  void refuse_tag(const YAML::Node& node, std::string_view key) const {
+    const std::string& tag = node.Tag();
+    if (tag.empty() || tag == "?" || tag == "!" || tag == "tag:yaml.org,2002:str") return;
+    fail(node.Mark(), key, "has the YAML tag '" + tag + "', which this file does not support: write the value as plain text");
+  }
+
+  // A path as written: no shell reads this file, so a leading ~ would be a
+  // folder named "~".
+  void refuse_home(const YAML::Node& node, std::string_view key) const {
+    const std::string& text = node.Scalar();
+    if (text == "~" || text.starts_with("~/") || text.starts_with("~\\")) {
+      fail(node.Mark(), key, "starts with ~, which is not expanded here (no shell reads this "
+                             "file): write the full path, or one relative to the config file");
+    }
+  }
+
+  std::string get_path(const YAML::Node& map, std::string_view section, std::string_view key,
+                       std::string fallback, bool required = false) const {
+    auto text = get_string(map, section, key, std::move(fallback), required);
+    if (auto node = scalar(map, section, key)) refuse_home(*node, join(section, key));
+    return text;
+  }
+
   std::optional<YAML::Node> scalar(const YAML::Node& map, std::string_view section,
                                    std::string_view key) const {
     if (!map.IsDefined()) return std::nullopt;
     YAML::Node node = map[std::string(key)];
     if (!node.IsDefined()) return std::nullopt;
+    refuse_tag(node, join(section, key));
     if (node.IsNull()) fail(node.Mark(), join(section, key), "has no value");
     if (!node.IsScalar()) fail(node.Mark(), join(section, key), "must be a single value");
     return node;
@@ -150,12 +176,12 @@ class Reader {
                 bool fallback) const {
     auto node = scalar(map, section, key);
     if (!node) return fallback;
-    bool value = false;
-    if (!YAML::convert<bool>::decode(*node, value)) {
-      fail(node->Mark(), join(section, key),
-           "must be true or false (got '" + node->Scalar() + "')");
-    }
-    return value;
+    // YAML 1.2's booleans only: yaml-cpp also takes y, Y, yes, on and off,
+    // where a typo or a stray letter would switch a safeguard.
+    const std::string& text = node->Scalar();
+    if (text == "true" || text == "True" || text == "TRUE") return true;
+    if (text == "false" || text == "False" || text == "FALSE") return false;
+    fail(node->Mark(), join(section, key), "must be true or false (got '" + text + "')");
   }
 
   int get_int(const YAML::Node& map, std::string_view section, std::string_view key, int fallback,
@@ -169,10 +195,11 @@ class Reader {
     const std::string& text = node.Scalar();
     long long value = 0;
     std::size_t used = 0;
-    try {
+    // Digits, after a '-' at most: stoll alone also takes " 10" and "+10".
+    const auto digits = text.starts_with('-') ? std::string_view(text).substr(1) : std::string_view(text);
+    if (!digits.empty() && digits.size() <= 18 &&
+        digits.find_first_not_of("0123456789") == std::string_view::npos) {
       value = std::stoll(text, &used);
-    } catch (const std::exception&) {
-      used = 0;
     }
     if (used == 0 || used != text.size()) {
       fail(node.Mark(), key, "must be a whole number (got '" + text + "')");
@@ -233,6 +260,7 @@ class Reader {
   // A value that becomes a path, an argument or a variable: text the summary,
   // the logs and `config show` can carry unchanged.
   std::string text(const YAML::Node& node, std::string_view key) const {
+    refuse_tag(node, key);
     if (!is_unicode_text(node.Scalar())) {
       fail(node.Mark(), key, "is not UTF-8 text (save the file as UTF-8)");
     }
@@ -273,9 +301,9 @@ void read_database(const Reader& r, const YAML::Node& root, Config& config) {
                        {"path", "backup_dir", "allow_missing", "require_local_filesystem",
                         "refuse_if_open_elsewhere", "on_change_between_sessions"});
   auto& db = config.database;
-  db.path_as_configured = r.get_string(node, "database", "path", "", /*required=*/true);
+  db.path_as_configured = r.get_path(node, "database", "path", "", /*required=*/true);
   db.path = r.resolve(db.path_as_configured);
-  const auto backup_dir = r.get_string(node, "database", "backup_dir", "");
+  const auto backup_dir = r.get_path(node, "database", "backup_dir", "");
   db.backup_dir = backup_dir.empty() ? db.path.parent_path() : r.resolve(backup_dir);
   db.allow_missing = r.get_bool(node, "database", "allow_missing", false);
   db.require_local_filesystem = r.get_bool(node, "database", "require_local_filesystem", true);
@@ -356,13 +384,14 @@ void read_engine(const Reader& r, const YAML::Node& root, Config& config) {
     if (e.command.empty() || e.command.front().empty()) {
       r.fail(command->Mark(), "engine.command", "must name the program to run");
     }
+    r.refuse_home((*command)[0], "engine.command");
     // A program given with a folder part is a path like every other in this
     // file; a bare name is looked up on PATH.
     if (e.command.front().find_first_of("/\\") != std::string::npos) {
       e.command.front() = r.resolve(e.command.front()).string();
     }
   }
-  const auto working_dir = r.get_string(node, "engine", "working_dir", "");
+  const auto working_dir = r.get_path(node, "engine", "working_dir", "");
   if (!working_dir.empty()) e.working_dir = r.resolve(working_dir);
   if (node["env"].IsDefined()) {
     const auto env = node["env"];
@@ -372,9 +401,16 @@ void read_engine(const Reader& r, const YAML::Node& root, Config& config) {
       const std::string name = r.text(entry.first, "engine.env");
       // The engine would see "A=B: c" as A set to "B: c", and no OS takes a
       // nameless variable.
-      if (name.empty() || name.find('=') != std::string::npos) {
+      // Nor a space, a line break or another control character: a name
+      // like that is a typo or a paste, and a shell could not set it.
+      const bool odd = std::any_of(name.begin(), name.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return byte <= 0x20 || byte == 0x7f || c == '=';
+      });
+      if (name.empty() || odd) {
         r.fail(entry.first.Mark(), "engine.env",
-               "'" + name + "' is not a variable name: a name is not empty and holds no '='");
+               "'" + name + "' is not a variable name: a name is not empty and holds no '=', "
+               "space, line break or other control character");
       }
       if (!entry.second.IsScalar()) {
         r.fail(entry.second.Mark(), "engine.env." + name, "must be a single value");
@@ -489,14 +525,14 @@ void read_dirs(const Reader& r, const YAML::Node& root, Config& config) {
   config.summary_dir = r.resolve("logs");
   if (summary.IsDefined()) {
     r.require_known_keys(summary, "summary", {"dir"});
-    config.summary_dir = r.resolve(r.get_string(summary, "summary", "dir", "logs"));
+    config.summary_dir = r.resolve(r.get_path(summary, "summary", "dir", "logs"));
   }
   const auto logging = r.section(root, "logging", false);
   config.logging_dir = r.resolve("logs");
   if (logging.IsDefined()) {
     r.require_known_keys(logging, "logging",
                          {"dir", "level", "keep_sessions", "max_session_log_mb"});
-    config.logging_dir = r.resolve(r.get_string(logging, "logging", "dir", "logs"));
+    config.logging_dir = r.resolve(r.get_path(logging, "logging", "dir", "logs"));
     config.logging_level = r.get_choice(logging, "logging", "level", "info",
                                         {"trace", "debug", "info", "warn", "error"});
     config.logging_keep_sessions = r.get_int(logging, "logging", "keep_sessions", 100, 1, 1000000);
@@ -506,7 +542,7 @@ void read_dirs(const Reader& r, const YAML::Node& root, Config& config) {
   const auto metrics = r.section(root, "metrics", false);
   if (metrics.IsDefined()) {
     r.require_known_keys(metrics, "metrics", {"textfile"});
-    const auto textfile = r.get_string(metrics, "metrics", "textfile", "", true);
+    const auto textfile = r.get_path(metrics, "metrics", "textfile", "", true);
     config.metrics_textfile = r.resolve(textfile);
     if (config.metrics_textfile.extension() != ".prom") {
       r.fail(metrics["textfile"].Mark(), "metrics.textfile",

@@ -79,7 +79,8 @@ std::string describe_open_holders(const std::vector<OpenHolder>& holders) {
 }
 
 std::optional<Error> open_elsewhere_error(const fs::path& db_path,
-                                          const std::vector<OpenHolder>& holders) {
+                                          const std::vector<OpenHolder>& holders,
+                                          OpenElsewhereFor asker) {
   if (holders.empty()) return std::nullopt;
   const auto who = describe_open_holders(holders);
   if (std::any_of(holders.begin(), holders.end(), is_supervisor)) {
@@ -92,8 +93,13 @@ std::optional<Error> open_elsewhere_error(const fs::path& db_path,
   return Error{ExitCode::kLocked,
                "other processes have the live DB " + db_path.string() +
                    " open, and the engine must be its sole writer:" + who +
-                   "\nStop them (readers should use `engine-supervisor snapshot`), then start "
-                   "again. To allow it, set database.refuse_if_open_elsewhere: false."};
+                   (asker == OpenElsewhereFor::kRestore
+                        ? "\nStop them, then restore again: a restore never moves the files of a "
+                          "DB another process has open (database.refuse_if_open_elsewhere does "
+                          "not apply to it)."
+                        : "\nStop them (readers should use `engine-supervisor snapshot`), then "
+                          "start again. To allow it, set database.refuse_if_open_elsewhere: "
+                          "false.")};
 }
 
 }  // namespace es

@@ -60,9 +60,15 @@ std::vector<std::filesystem::path> live_db_files(const std::filesystem::path& db
 // other name it opened the file by, and "another engine-supervisor".
 std::string describe_open_holders(const std::vector<OpenHolder>& holders);
 
+// Who asks: the way out differs. A run may be let through by
+// database.refuse_if_open_elsewhere; a restore never moves files another
+// process has open, whatever it says.
+enum class OpenElsewhereFor { kRun, kRestore };
+
 // kLocked, naming each holder by pid and executable, and another
 // supervisor among them as such; nullopt if none.
 std::optional<Error> open_elsewhere_error(const std::filesystem::path& db_path,
-                                          const std::vector<OpenHolder>& holders);
+                                          const std::vector<OpenHolder>& holders,
+                                          OpenElsewhereFor asker = OpenElsewhereFor::kRun);
 
 }  // namespace es

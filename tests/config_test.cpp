@@ -277,12 +277,12 @@ TEST_CASE("config: text that is not UTF-8 is an error naming its key") {
 TEST_CASE("config: render_config loads again to the same config") {
   // Control characters: yaml-cpp wrote "au\rae\r" unquoted and read it back as "au\rae".
   const char* control = R"(database: {path: "au\rae\r"}
-engine: {command: [x, "\t"], env: {"A\rB": "\x01\n"}}
+engine: {command: [x, "\t"], env: {"A_B": "\x01\n"}}
 )";
   // A plain key longer than 1024 characters is not YAML; the fuzzer found
   // config show writing one.
   std::string bells;
-  for (int i = 0; i < 300; ++i) bells += "\\a";
+  for (int i = 0; i < 300; ++i) bells += "\\u00e9";
   const std::string long_name = "database: {path: a}\nengine:\n  env:\n    ? \"" + bells +
                                 "\"\n    : x\n    ? " + std::string(1100, 'N') + "\n    : y\n";
   for (const std::string& text : {std::string("database: {path: a.db}\n"),
@@ -297,4 +297,44 @@ engine: {command: [x, "\t"], env: {"A\rB": "\x01\n"}}
     expected.database.path_as_configured = again->database.path_as_configured;
     CHECK(*again == expected);
   }
+}
+
+TEST_CASE("issue 11 (small): numbers and booleans are written plainly, env names are names, tags and a leading ~ are refused") {
+  const std::string base = "database: {path: a.db}\n";
+  for (const auto& [text, key] : std::vector<std::pair<std::string, std::string>>{
+           {"engine: {stop_grace_seconds: \" 10\"}\n", "engine.stop_grace_seconds"},
+           {"engine: {stop_grace_seconds: \"+10\"}\n", "engine.stop_grace_seconds"},
+           {"engine: {stop_grace_seconds: \"10 \"}\n", "engine.stop_grace_seconds"},
+           {"engine: {clean_exit_codes: [\"+3\"]}\n", "engine.clean_exit_codes"},
+           {"db_safeguards: {pre_session_backup_enabled: Y}\n", "db_safeguards.pre_session_backup_enabled"},
+           {"db_safeguards: {pre_session_backup_enabled: yes}\n", "db_safeguards.pre_session_backup_enabled"},
+           {"db_safeguards: {pre_session_backup_enabled: off}\n", "db_safeguards.pre_session_backup_enabled"},
+           {"engine: {env: {\"MY VAR\": x}}\n", "engine.env"},
+           {"engine: {env: {\"MY\\nVAR\": x}}\n", "engine.env"},
+           {"engine: {env: {\"MY\\tVAR\": x}}\n", "engine.env"},
+           {"engine: {env: {TOKEN: !!binary aGVsbG8=}}\n", "engine.env.TOKEN"},
+           {"logging: {dir: !!binary bG9ncw==}\n", "logging.dir"},
+           {"logging: {dir: ~/logs}\n", "logging.dir"},
+           {"engine: {working_dir: \"~\"}\n", "engine.working_dir"},
+           {"engine: {command: [\"~/bin/engine\"]}\n", "engine.command"},
+       }) {
+    CAPTURE(text);
+    const auto error = parse_error(base + text);
+    CHECK(error.exit_code == ExitCode::kConfigInvalid);
+    CHECK(error.message.find("key '" + key) != std::string::npos);
+  }
+  const auto home = parse_error("database: {path: ~/live.db}\n");
+  CHECK(home.message.find("not expanded here") != std::string::npos);
+  // What is plainly written still reads.
+  const auto fine = parse_config(base + "engine: {stop_grace_seconds: -0, env: {MY_VAR: \"~/x\"}}\n"
+                                        "db_safeguards: {pre_session_backup_enabled: False}\n",
+                                 "/srv/neo/engine-supervisor.yaml");
+  CHECK_FALSE(fine.has_value());  // -0 is below the minimum of 1
+  const auto plain = parse_config(base + "engine: {stop_grace_seconds: 10, env: {MY_VAR: \"~/x\"}}\n"
+                                         "db_safeguards: {pre_session_backup_enabled: False}\n",
+                                  "/srv/neo/engine-supervisor.yaml");
+  REQUIRE(plain.has_value());
+  CHECK(plain->engine.stop_grace_seconds == 10);
+  CHECK(plain->engine.env.at("MY_VAR") == "~/x");  // a value is the engine's: passed as written
+  CHECK_FALSE(plain->db_safeguards.pre_session_backup_enabled);
 }

@@ -121,7 +121,7 @@ TEST_CASE("restore: refuses with 75 while a supervisor holds the DB's lock") {
   CHECK(f.replaced().empty());
 }
 
-TEST_CASE("restore: refuses with 75 while another process has the DB open, naming it") {
+TEST_CASE("restore: refuses with 75 while another process has the DB open, naming it, with restore's own way out (issue 11 small)") {
   RestoreFixture f;
   fs::remove(f.db.string() + "-wal");
   fs::remove(f.db.string() + "-shm");
@@ -130,6 +130,9 @@ TEST_CASE("restore: refuses with 75 while another process has the DB open, namin
   const auto result = test::run_command(f.argv({"--latest", "--yes"}));
   CHECK(result.exit_code == 75);
   CHECK(result.err.find("pid " + std::to_string(engine.pid())) != std::string::npos);
+  // Restore ignores refuse_if_open_elsewhere: its message must not offer it (issue 11, small).
+  CHECK(result.err.find("refuse_if_open_elsewhere: false") == std::string::npos);
+  CHECK(result.err.find("then restore again") != std::string::npos);
   CHECK(f.replaced().empty());
   engine.send(SIGTERM);
   engine.wait();

@@ -99,8 +99,10 @@ ExitCode run_restore_command(const RestoreOptions& options) {
   }
   // An engine started by hand holds no lock; it must not have its files
   // moved from under it either.
-  if (auto open_elsewhere = open_elsewhere_error(
-          config.database.path, find_open_holders(live_db_files(config.database.path)))) {
+  if (auto open_elsewhere =
+          open_elsewhere_error(config.database.path,
+                               find_open_holders(live_db_files(config.database.path)),
+                               OpenElsewhereFor::kRestore)) {
     return fail(*open_elsewhere);
   }
   if (!options.dry_run && !config.source_file.empty()) {

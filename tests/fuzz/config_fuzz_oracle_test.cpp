@@ -57,7 +57,7 @@ TEST_CASE("config fuzz oracle: an input accepted with silent defaults is caught"
   }
   SUBCASE("a left-out key that is not its documented default") {
     CHECK(
-        violation("database: {path: a}\n", accepting_as("database: {path: a, allow_missing: y}\n"))
+        violation("database: {path: a}\n", accepting_as("database: {path: a, allow_missing: true}\n"))
             .find("not its default") != std::string::npos);
   }
 }

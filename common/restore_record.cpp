@@ -10,6 +10,7 @@
 #include "common/atomic_file.hpp"
 #include "common/fs_ops.hpp"
 #include "common/json_text.hpp"
+#include "common/os_info.hpp"
 #include "common/utf8_path.hpp"
 
 namespace es {
@@ -56,7 +57,25 @@ Result<void> write_restore_record(const RestoreRecord& record) {
   return write_file_atomically(restore_record_path(record.db), json_text(json) + "\n");
 }
 
+void remove_stale_record_temporaries(const fs::path& db) {
+  const auto prefix = restore_record_path(db).filename().string() + ".";
+  std::error_code ec;
+  for (fs::directory_iterator it(db.parent_path(), ec), end; !ec && it != end; it.increment(ec)) {
+    const auto name = it->path().filename().string();
+    if (!name.starts_with(prefix) || !name.ends_with(".tmp")) continue;
+    const auto pid = name.substr(prefix.size(), name.size() - prefix.size() - 4);
+    if (pid.empty() || pid.size() > 9 || pid.find_first_not_of("0123456789") != std::string::npos) {
+      continue;
+    }
+    if (std::stol(pid) == current_process_id() || process_exists(std::stol(pid))) continue;
+    (void)remove_file(it->path());
+  }
+}
+
 Result<std::optional<RestoreRecord>> read_restore_record(const fs::path& db) {
+  // A record's own temporary, left by a kill mid-write: the record before
+  // it (or none) still stands.
+  remove_stale_record_temporaries(db);
   const auto file = restore_record_path(db);
   std::error_code ec;
   if (!fs::exists(fs::symlink_status(file, ec))) return std::optional<RestoreRecord>{};

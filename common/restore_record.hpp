@@ -37,6 +37,9 @@ std::filesystem::path restore_record_path(const std::filesystem::path& db);
 // Atomically and durably (fsync of the file and its folder).
 [[nodiscard]] Result<void> write_restore_record(const RestoreRecord& record);
 
+// Removes the temporaries of records whose writer was killed mid-write
+// (`<record>.<pid>.tmp` of a process that is gone) first: the record
+// before each (or none) still stands.
 // nullopt when there is none; an Error (kIoError) naming the file when it
 // cannot be read or makes no sense: it is then left as it is.
 [[nodiscard]] Result<std::optional<RestoreRecord>> read_restore_record(

@@ -7,6 +7,7 @@
 
 #include "common/console.hpp"
 #include "common/logging.hpp"
+#include "common/terminal_text.hpp"
 #include "supervisor/event_loop.hpp"
 
 namespace es {
@@ -49,6 +50,10 @@ struct EngineWatch::Impl {
   // work. Before start() it also means: do not start the engine.
   std::stop_source step_stop;
   std::string echo_;  // reused: the console text of one read
+  // The log keeps the engine's escape codes; the console only where a
+  // terminal acts on them (terminal_text.hpp).
+  const bool stdout_takes_escapes = console_understands_escapes(1);
+  const bool stderr_takes_escapes = console_understands_escapes(2);
   std::optional<EngineTreeRecord> tree_seen;  // as last handed to on_engine_tree
 
   // Every line goes to the session log and, prefixed, to the console: one
@@ -58,8 +63,17 @@ struct EngineWatch::Impl {
     log_engine_lines(out ? "stdout" : "stderr", lines);
     if (settings.on_lines) settings.on_lines(lines);
     const std::string_view prefix = out ? "[engine] " : "[engine stderr] ";
+    const bool raw = out ? stdout_takes_escapes : stderr_takes_escapes;
     echo_.clear();
-    for (const auto line : lines) echo_.append(prefix).append(line).push_back('\n');
+    for (const auto line : lines) {
+      echo_.append(prefix);
+      if (raw) {
+        echo_.append(line);
+      } else {
+        append_without_escapes(echo_, line);
+      }
+      echo_.push_back('\n');
+    }
     console_write(out ? ConsoleStream::kOut : ConsoleStream::kErr, echo_);
   }
 

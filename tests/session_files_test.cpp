@@ -137,3 +137,14 @@ TEST_CASE("issue 11.15: past logging.max_session_log_mb the log keeps its head a
   CHECK(summary["db_health"]["warnings"].dump().find("reached its cap") != std::string::npos);
   CHECK(summary["outcome"] == "clean");
 }
+
+TEST_CASE("issue 11 (small): the engine's escape codes reach the session log but not a console that is a pipe") {
+  test::RunFixture f;
+  f.configure_command({"/bin/sh", "-c", "printf '\\033[31mRED-LINE\\033[0m and \\033]0;title\\007done\\n'"});
+  const auto result = f.run();
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.out.find("[engine] RED-LINE and done") != std::string::npos);
+  CHECK(result.out.find('\x1b') == std::string::npos);
+  CHECK(f.session_log().find("\x1b[31mRED-LINE\x1b[0m and \x1b]0;title\x07" "done") != std::string::npos);
+}

@@ -38,6 +38,25 @@ void give_all(const fs::path& folder, const Account& to) {
   }
 }
 
+// A folder, a DB in it and a backup of it, all the account's.
+struct AccountsDb {
+  test::TempDir dir;
+  fs::path db = dir / "live.db";
+  explicit AccountsDb(const Account& account) {
+    fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+    test::make_db(db, 50);
+    REQUIRE(BackupStore(db, dir.path()).take(BackupKind::kManual, {10}).has_value());
+    give_all(dir.path(), account);
+  }
+  // `backup` run by the account: locked out by nothing root left.
+  void check_account_can_work() const {
+    const auto backup = test::run_command_unprivileged(
+        {test::supervisor_binary(), "backup", "--db", db.string()}, dir.path());
+    INFO(backup.err);
+    CHECK(backup.exit_code == 0);
+  }
+};
+
 struct stat status_of(const fs::path& path) {
   struct stat status {};
   REQUIRE(::lstat(path.c_str(), &status) == 0);
@@ -52,23 +71,14 @@ TEST_CASE("issue 11.12: as root, restore --dry-run beside a DB another account o
     MESSAGE("skipped: issue 11.12 root tests need root and the account nobody");
     return;
   }
-  test::TempDir dir;
-  fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
-  const auto db = dir / "live.db";
-  test::make_db(db, 50);
-  REQUIRE(BackupStore(db, dir.path()).take(BackupKind::kManual, {10}).has_value());
-  give_all(dir.path(), *account);
-  const auto before = test::folder_contents(dir.path());
+  const AccountsDb f(*account);
+  const auto before = test::folder_contents(f.dir.path());
   const auto dry = test::run_command(
-      {test::supervisor_binary(), "restore", "--latest", "--dry-run", "--db", db.string()});
+      {test::supervisor_binary(), "restore", "--latest", "--dry-run", "--db", f.db.string()});
   INFO(dry.err);
   CHECK(dry.exit_code == 0);
-  CHECK(test::folder_contents(dir.path()) == before);
-  // The engine's account is not locked out by anything root left.
-  const auto backup = test::run_command_unprivileged(
-      {test::supervisor_binary(), "backup", "--db", db.string()}, dir.path());
-  INFO(backup.err);
-  CHECK(backup.exit_code == 0);
+  CHECK(test::folder_contents(f.dir.path()) == before);
+  f.check_account_can_work();
 }
 
 TEST_CASE("issue 11.12: a root restore keeps the DB's owner, group and mode, and gives the lock and history to its owner") {
@@ -77,12 +87,8 @@ TEST_CASE("issue 11.12: a root restore keeps the DB's owner, group and mode, and
     MESSAGE("skipped: issue 11.12 root tests need root and the account nobody");
     return;
   }
-  test::TempDir dir;
-  fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
-  const auto db = dir / "live.db";
-  test::make_db(db, 50);
-  REQUIRE(BackupStore(db, dir.path()).take(BackupKind::kManual, {10}).has_value());
-  give_all(dir.path(), *account);
+  const AccountsDb f(*account);
+  const auto& db = f.db;
   REQUIRE(::chmod(db.c_str(), 0640) == 0);
   const auto restored = test::run_command(
       {test::supervisor_binary(), "restore", "--latest", "--yes", "--db", db.string()});
@@ -96,11 +102,7 @@ TEST_CASE("issue 11.12: a root restore keeps the DB's owner, group and mode, and
     CAPTURE(suffix);
     CHECK(status_of(db.string() + suffix).st_uid == account->uid);
   }
-  // The engine's account can write its DB and run the supervisor's commands.
-  const auto backup = test::run_command_unprivileged(
-      {test::supervisor_binary(), "backup", "--db", db.string()}, dir.path());
-  INFO(backup.err);
-  CHECK(backup.exit_code == 0);
+  f.check_account_can_work();
 }
 
 TEST_CASE("issue 11.12: a root run for a DB another account owns gives that account every file it makes") {

@@ -9,6 +9,10 @@ enum class ExitCode : int {
   kSuccess = 0,           // success; for `run`, a clean session
   kUnclean = 1,           // `run` only: the engine ran and the session ended unclean
                           // (also: stopped by the operator before the engine started)
+  // `status` only, as `systemctl is-active` would: no run is live and the
+  // last one did not end clean (3); no run is recorded at all (4).
+  kStatusNotClean = 3,
+  kStatusNoHistory = 4,
   kUsage = 64,            // usage error
   kIntegrityFailed = 65,  // the DB is not `ok`, or changed between sessions; the session
                           // was aborted

@@ -77,6 +77,13 @@ int main(int argc, char** argv) {
   history_cmd->add_option("--limit", history.limit, "Show at most N runs (default 20)")
       ->check(CLI::PositiveNumber);
 
+  es::StatusOptions status;
+  auto* status_cmd = app.add_subcommand(
+      "status", "Show whether a run is live, the last run's outcome, the newest good backup and "
+                "the open warnings (exit 0 live or clean, 3 not clean, 4 no history)");
+  add_target_options(*status_cmd, status.target);
+  status_cmd->add_flag("--json", status.json, "Print the status as JSON");
+
   es::RestoreOptions restore;
   auto* restore_cmd =
       app.add_subcommand("restore", "Put a verified backup in place of the DB (moves the old aside)");
@@ -141,6 +148,7 @@ int main(int argc, char** argv) {
   if (*console_ctrl_cmd) return es::run_console_ctrl_command(console_ctrl);
   if (*run_cmd) return finish(es::run_run_command(run));
   if (*history_cmd) return finish(es::run_history_command(history));
+  if (*status_cmd) return finish(es::run_status_command(status));
   if (*restore_cmd) {
     if (!restore.backup && !restore.latest) {
       std::cerr << "restore: name a BACKUP file or pass --latest\n";

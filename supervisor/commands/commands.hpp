@@ -56,6 +56,12 @@ struct HistoryOptions {
 };
 ExitCode run_history_command(const HistoryOptions& options);
 
+struct StatusOptions {
+  TargetOptions target;
+  bool json = false;
+};
+ExitCode run_status_command(const StatusOptions& options);
+
 struct RestoreOptions {
   TargetOptions target;
   std::optional<std::string> backup;

@@ -43,6 +43,12 @@ const std::vector<std::string_view>& known_stop_signals() {
   return kSignals;
 }
 
+const std::vector<std::string_view>& known_notify_events() {
+  static const std::vector<std::string_view> kEvents{"unclean", "aborted", "refused",
+                                                     "backup_failed", "check_failed", "warning"};
+  return kEvents;
+}
+
 namespace {
 
 // yaml-cpp reports problems by throwing; this adapter turns every one of them
@@ -367,6 +373,44 @@ void read_clean_stop_signals(const Reader& r, const YAML::Node& node, EngineConf
   }
 }
 
+void read_notify(const Reader& r, const YAML::Node& root, Config& config) {
+  const auto node = r.section(root, "notify", false);
+  if (!node.IsDefined()) return;
+  r.require_known_keys(node, "notify", {"command", "on", "timeout_seconds"});
+  auto& n = config.notify;
+  if (auto command = r.sequence(node, "notify", "command", "[/usr/local/bin/alert, --quiet]")) {
+    for (const auto& arg : *command) {
+      if (!arg.IsScalar()) r.fail(arg.Mark(), "notify.command", "every item must be a string");
+      n.command.push_back(r.text(arg, "notify.command"));
+    }
+    if (n.command.empty() || n.command.front().empty()) {
+      r.fail(command->Mark(), "notify.command", "must name the program to run");
+    }
+    r.refuse_home((*command)[0], "notify.command");
+    if (n.command.front().find_first_of("/\\") != std::string::npos) {
+      n.command.front() = r.resolve(n.command.front()).string();
+    }
+  }
+  if (auto events = r.sequence(node, "notify", "on", "[unclean, aborted, refused]")) {
+    n.on.clear();
+    for (const auto& item : *events) {
+      const auto& known = known_notify_events();
+      if (!item.IsScalar() ||
+          std::find(known.begin(), known.end(), item.Scalar()) == known.end()) {
+        std::string allowed;
+        for (auto k : known) allowed += (allowed.empty() ? "" : ", ") + std::string(k);
+        r.fail(item.Mark(), "notify.on", "'" + (item.IsScalar() ? item.Scalar() : std::string("?")) +
+                                             "' is not an event (allowed: " + allowed + ")");
+      }
+      if (std::find(n.on.begin(), n.on.end(), item.Scalar()) != n.on.end()) {
+        r.fail(item.Mark(), "notify.on", "lists " + item.Scalar() + " twice; keep one");
+      }
+      n.on.push_back(item.Scalar());
+    }
+  }
+  n.timeout_seconds = r.get_int(node, "notify", "timeout_seconds", 30, 1, 3600);
+}
+
 void read_engine(const Reader& r, const YAML::Node& root, Config& config) {
   const auto node = r.section(root, "engine", false);
   auto& e = config.engine;
@@ -587,13 +631,14 @@ Result<Config> parse_config(std::string_view yaml_text, const fs::path& source) 
     if (!root.IsMap()) reader.fail(root.Mark(), "", "top level must be a mapping of sections");
     reader.require_known_keys(root, "",
                               {"database", "db_safeguards", "engine", "db_checks", "summary",
-                               "logging", "metrics", "ui"});
+                               "logging", "metrics", "ui", "notify"});
     Config config;
     config.source_file = fs::absolute(source).lexically_normal();
     read_database(reader, root, config);
     read_safeguards(reader, root, config);
     read_engine(reader, root, config);
     read_db_checks(reader, root, config);
+    read_notify(reader, root, config);
     read_dirs(reader, root, config);
     return config;
   } catch (const ConfigFault& fault) {
@@ -738,6 +783,15 @@ std::string render_config(const Config& c) {
       out << YAML::EndMap;
     }
     out << YAML::EndSeq;
+  }
+  if (!c.notify.command.empty()) {
+    out << YAML::Key << "notify" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "command" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const auto& arg : c.notify.command) out << Text{arg};
+    out << YAML::EndSeq;
+    out << YAML::Key << "on" << YAML::Value << YAML::Flow << c.notify.on;
+    out << YAML::Key << "timeout_seconds" << YAML::Value << c.notify.timeout_seconds;
+    out << YAML::EndMap;
   }
   out << YAML::Key << "summary" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "dir" << YAML::Value << Text{c.summary_dir.string()} << YAML::EndMap;

@@ -93,12 +93,26 @@ struct DbCheckConfig {
   bool operator==(const DbCheckConfig&) const = default;
 };
 
+// notify: what runs when a run goes wrong (supervisor/notifier.hpp).
+struct NotifyConfig {
+  std::vector<std::string> command;  // argv, as engine.command; empty: no notifier
+  // Of unclean, aborted, refused, backup_failed, check_failed, warning.
+  std::vector<std::string> on{"unclean", "aborted", "refused", "backup_failed", "check_failed"};
+  int timeout_seconds = 30;
+
+  bool operator==(const NotifyConfig&) const = default;
+};
+
+// The events notify.on may name.
+const std::vector<std::string_view>& known_notify_events();
+
 struct Config {
   std::filesystem::path source_file;  // empty when built from --db
   DatabaseConfig database;
   SafeguardsConfig db_safeguards;
   EngineConfig engine;
   std::vector<DbCheckConfig> db_checks;
+  NotifyConfig notify;
   std::filesystem::path summary_dir;  // absolute
   std::filesystem::path logging_dir;  // absolute
   std::string logging_level = "info";

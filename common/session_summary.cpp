@@ -67,6 +67,7 @@ json to_json(const SessionSummary& s) {
         {"left_running", left_running_json(s.engine.left_running)},
         {"cgroup", or_null(s.engine.cgroup)}}},
       {"engine_errors", s.engine_errors},
+      {"notifications", s.notifications},
       {"db_health",
        {{"integrity_check", h.integrity_check},
         {"pre_session_backup", or_null(h.pre_session_backup)},

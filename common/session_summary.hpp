@@ -99,6 +99,8 @@ struct SessionSummary {
   // (engine_errors.hpp's to_json); null when the engine never started.
   nlohmann::json engine_errors = nullptr;
   DbHealth db_health;
+  // What each notify.command run did (notifier.hpp's NotifyResult::to_json).
+  nlohmann::json notifications = nlohmann::json::array();
   std::optional<int> supervisor_exit_code;
   std::string log_file;
   // The session log's cap, once reached (logging.max_session_log_mb): its

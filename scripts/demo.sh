@@ -23,6 +23,15 @@ echo "summary:  $demo/logs/latest.json"
 echo "backups:  $demo/backups/"
 ls -1 "$demo/backups" | sed 's/^/            /'
 echo "logs:     $demo/logs/"
+
+echo
+echo "== an alert: a short session whose engine fails (config/demo-alert.yaml) =="
+echo "   notify.command runs for the unclean run and prints its ALERT line:"
+./build/engine-supervisor run --config config/demo-alert.yaml 2>&1 | grep -E "ALERT|unclean" || true
+
+echo
 echo "history:"
 ./build/engine-supervisor history --config config/demo.yaml --limit 5 | sed 's/^/  /'
+echo "status (exit 3: the last run was not clean):"
+./build/engine-supervisor status --config config/demo.yaml | sed 's/^/  /' || true
 exit "$status"

@@ -43,6 +43,9 @@ struct EngineSpec {
   // SIGKILL after the grace (POSIX). Windows ends its Job Object at once.
   std::string stop_signal = "SIGINT";
   std::chrono::seconds stop_grace{30};
+  // What the child reads on stdin; empty for nothing (/dev/null, NUL). A
+  // notifier reads the run's summary there (supervisor/notifier.hpp).
+  std::filesystem::path stdin_file = {};
 };
 
 

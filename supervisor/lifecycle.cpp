@@ -29,6 +29,7 @@
 #include "supervisor/commands/config_source.hpp"
 #include "supervisor/engine_watch.hpp"
 #include "supervisor/event_loop.hpp"
+#include "supervisor/notifier.hpp"
 #include "supervisor/restore_resume.hpp"
 #include "supervisor/run_recovery.hpp"
 
@@ -92,6 +93,7 @@ class Session {
     report_failure(error);
     summary_.outcome = "refused";
     summary_.halt_reason = error.message;
+    notify_operator("");
     return error.exit_code;
   }
 
@@ -768,7 +770,13 @@ class Session {
            summary_.log_file + " and the newest lines in " + summary_.log_cap["tail_files"].dump() +
            "; the lines between were dropped");
     }
-    const auto written = record_end(code);
+    auto written = record_end(code);
+    if (notify_operator(written ? written->string() : "") && written) {
+      // The notifications go into the summary it was handed.
+      if (auto rewritten = write_summary(config_.summary_dir, summary_); !rewritten) {
+        spdlog::warn("could not add the notifications to the summary: {}", rewritten.error().message);
+      }
+    }
     write_metrics(code);
     keep_newest_sessions();
     release_console_close_wait();  // a console-close handler may be waiting on us
@@ -777,6 +785,20 @@ class Session {
                  written ? written->string() : std::string("(not written)"), summary_.log_file,
                  config_.database.backup_dir.string());
     return code;
+  }
+
+  // notify.command for what went wrong in this run (notifier.hpp). A
+  // notifier that fails is a warning. True if any notifier ran.
+  bool notify_operator(const std::string& summary_file) {
+    if (config_.notify.command.empty()) return false;
+    const auto db = config_.database.path.string();
+    const auto results = notify(config_.notify, run_events(summary_, db),
+                                {run_id_, db, summary_file, config_.logging_dir}, to_json(summary_));
+    for (const auto& result : results) {
+      summary_.notifications.push_back(result.to_json());
+      if (!result.ok()) warn(result.warning());
+    }
+    return !results.empty();
   }
 
   // logging.keep_sessions: the logs, summaries and history of older runs go,

@@ -57,6 +57,7 @@ struct ChildPlan {
   std::vector<char*> argv;
   std::vector<char*> envp;
   std::string working_dir;
+  std::string stdin_file;  // "/dev/null" unless the spec names one
 };
 
 ChildPlan plan_child(const EngineSpec& spec) {
@@ -73,6 +74,7 @@ ChildPlan plan_child(const EngineSpec& spec) {
   for (auto& entry : plan.env_storage) plan.envp.push_back(entry.data());
   plan.envp.push_back(nullptr);
   plan.working_dir = spec.working_dir.string();
+  plan.stdin_file = spec.stdin_file.empty() ? "/dev/null" : spec.stdin_file.string();
   return plan;
 }
 
@@ -105,9 +107,9 @@ ChildPlan plan_child(const EngineSpec& spec) {
   sigset_t empty;
   ::sigemptyset(&empty);
   ::sigprocmask(SIG_SETMASK, &empty, nullptr);
-  // stdin from /dev/null: in a background process group, reading the
-  // terminal would stop the engine with SIGTTIN.
-  const int null_fd = ::open("/dev/null", O_RDONLY);
+  // stdin from /dev/null (or the spec's file): in a background process
+  // group, reading the terminal would stop the engine with SIGTTIN.
+  const int null_fd = ::open(plan.stdin_file.c_str(), O_RDONLY);
   if (null_fd >= 0) ::dup2(null_fd, 0);
   ::dup2(out_fd, 1);
   ::dup2(err_fd, 2);

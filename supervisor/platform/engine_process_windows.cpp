@@ -99,7 +99,8 @@ class WindowsEngineProcess final : public EngineProcess {
     auto err = make_pipe();
     if (!err) return err.error();
     SECURITY_ATTRIBUTES inherit{sizeof(SECURITY_ATTRIBUTES), nullptr, TRUE};
-    WinHandle null_in(CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit,
+    const std::wstring input = spec.stdin_file.empty() ? L"NUL" : spec.stdin_file.wstring();
+    WinHandle null_in(CreateFileW(input.c_str(), GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit,
                                   OPEN_EXISTING, 0, nullptr));
 
     job_ = WinHandle(CreateJobObjectW(nullptr, nullptr));  // null attributes: not inheritable

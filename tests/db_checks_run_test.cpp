@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
+#include <nlohmann/json.hpp>
+
 #include "support/run_fixture.hpp"
 
 namespace es {
@@ -100,6 +102,34 @@ TEST_CASE("issue 12.2: an engine that closes its sessions passes the check every
     CHECK(checks.size() == 2);
     for (const auto& check : checks) CHECK(check["passed"] == true);
   }
+}
+
+}  // namespace es
+
+namespace es {
+
+TEST_CASE("issue 12.2: check runs the startup db_checks too: a refuse check that fails exits 65 naming it, a warn check warns") {
+  test::RunFixture fx;
+  fx.configure({"--seconds", "0.3", "--leave-session-open"}, 10, "", sessions_closed_check("refuse"));
+  leave_two_sessions_open(fx);
+  const auto check = test::run_command(
+      {test::supervisor_binary(), "check", "--config", fx.config().string()}, fx.dir.path());
+  CHECK(check.exit_code == 65);
+  CHECK(check.err.find("sessions_closed") != std::string::npos);
+  const auto json = test::run_command(
+      {test::supervisor_binary(), "check", "--json", "--config", fx.config().string()}, fx.dir.path());
+  CHECK(json.exit_code == 65);
+  const auto out = nlohmann::json::parse(json.out);
+  CHECK(out["result"] == "db_check_failed");
+  REQUIRE(out["db_checks"].size() == 1);
+  CHECK(out["db_checks"][0]["passed"] == false);
+
+  fx.configure({"--seconds", "0.3", "--leave-session-open"}, 10, "", sessions_closed_check("warn"));
+  const auto warned = test::run_command(
+      {test::supervisor_binary(), "check", "--config", fx.config().string()}, fx.dir.path());
+  CHECK(warned.exit_code == 0);
+  CHECK(warned.out == "ok\n");
+  CHECK(warned.err.find("sessions_closed") != std::string::npos);
 }
 
 }  // namespace es

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/console.hpp"
+#include "common/db_checks.hpp"
 #include "common/db_location.hpp"
 #include "common/json_text.hpp"
 #include "common/integrity_gate.hpp"
@@ -66,6 +67,23 @@ ExitCode run_check_command(const CheckOptions& options) {
   if (gate.hot_journal) {
     spdlog::warn("{}", hot_journal_notice(*gate.hot_journal, config.database.backup_dir));
   }
+  // The application's own invariants, as `run` checks them at startup: a
+  // refuse check that fails fails the check too.
+  std::vector<DbCheckResult> invariants;
+  std::optional<Error> invariant_failure;
+  if (gate.passed() && !config.db_checks.empty()) {
+    invariants = run_db_checks(config.database.path, config.db_checks, DbCheckPhase::kStartup);
+    for (const auto& result : invariants) {
+      if (result.passed) continue;
+      if (result.refuse && !invariant_failure) {
+        invariant_failure = Error{ExitCode::kIntegrityFailed,
+                                  db_check_failure_message(config.database.path, result)};
+      } else if (!result.refuse) {
+        spdlog::warn("{}", result.headline());
+      }
+    }
+  }
+  const auto* failure = gate.failure ? &*gate.failure : invariant_failure ? &*invariant_failure : nullptr;
   if (options.json) {
     nlohmann::json open_by = nlohmann::json::array();
     for (const auto& holder : holders) {
@@ -86,14 +104,22 @@ ExitCode run_check_command(const CheckOptions& options) {
         {"open_elsewhere", open_by},
         {"wal_evidence", gate.wal ? to_json(*gate.wal) : nlohmann::json(nullptr)},
         {"hot_journal", gate.hot_journal ? to_json(*gate.hot_journal) : nlohmann::json(nullptr)}};
-    console_write(ConsoleStream::kOut, json_text(out, 2) + "\n");
-    if (gate.failure) log_to_files_only(gate.failure->message);
-  } else if (gate.passed()) {
+    nlohmann::json checks = nlohmann::json::array();
+    for (const auto& result : invariants) checks.push_back(to_json(result));
+    auto shown = out;
+    shown["db_checks"] = checks;
+    if (invariant_failure) {
+      shown["result"] = "db_check_failed";
+      shown["messages"] = nlohmann::json::array({invariant_failure->message});
+    }
+    console_write(ConsoleStream::kOut, json_text(shown, 2) + "\n");
+    if (failure) log_to_files_only(failure->message);
+  } else if (!failure) {
     console_write(ConsoleStream::kOut, "ok\n");
   } else {
-    report_failure(*gate.failure);
+    report_failure(*failure);
   }
-  return gate.passed() ? ExitCode::kSuccess : gate.failure->exit_code;
+  return failure ? failure->exit_code : ExitCode::kSuccess;
 }
 
 }  // namespace es

@@ -15,7 +15,7 @@ packages=(
   nlohmann-json3-dev
   doctest-dev
   libcli11-dev
-  libxxhash-dev
+  libxxhash-dev libsystemd-dev
   desktop-file-utils systemd dpkg-dev
   python3 python3-jsonschema
   prometheus-node-exporter curl

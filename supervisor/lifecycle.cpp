@@ -13,6 +13,7 @@
 #include "common/evidence_aside.hpp"
 #include "common/filesystem_probe.hpp"
 #include "common/hot_journal.hpp"
+#include "common/platform_log.hpp"
 #include "common/session_files.hpp"
 #include "common/logging.hpp"
 #include "common/metrics_textfile.hpp"
@@ -94,6 +95,7 @@ class Session {
     summary_.outcome = "refused";
     summary_.halt_reason = error.message;
     notify_operator("");
+    log_to_platform();
     return error.exit_code;
   }
 
@@ -777,6 +779,7 @@ class Session {
         spdlog::warn("could not add the notifications to the summary: {}", rewritten.error().message);
       }
     }
+    log_to_platform();
     write_metrics(code);
     keep_newest_sessions();
     release_console_close_wait();  // a console-close handler may be waiting on us
@@ -799,6 +802,26 @@ class Session {
       if (!result.ok()) warn(result.warning());
     }
     return !results.empty();
+  }
+
+  // The outcome, and each warning, in journald, syslog or the Windows Event
+  // Log (platform_log.hpp): where an operator's own tools look.
+  void log_to_platform() const {
+    const auto db = config_.database.path.string();
+    const auto halt = summary_.halt_reason.substr(0, summary_.halt_reason.find('\n'));
+    const auto run = "run " + (run_id_.empty() ? std::string("(none)") : run_id_) + " of " + db;
+    using Level = PlatformLogEntry::Level;
+    const auto level = summary_.outcome == "clean"     ? Level::kInfo
+                       : summary_.outcome == "refused" ? Level::kWarning
+                                                       : Level::kError;
+    auto where = write_platform_log(
+        {level, run + ": " + summary_.outcome + " (" + halt + ")", run_id_, summary_.outcome, halt, db});
+    for (const auto& warning : summary_.db_health.warnings) {
+      (void)write_platform_log({Level::kWarning,
+                                run + ": warning: " + warning.substr(0, warning.find('\n')),
+                                run_id_, summary_.outcome, halt, db});
+    }
+    if (where.starts_with("not written")) spdlog::warn("the platform's log: {}", where);
   }
 
   // logging.keep_sessions: the logs, summaries and history of older runs go,

@@ -53,6 +53,13 @@ Section "engine-supervisor (required)" SecMain
       "DisplayName" "engine-supervisor"
   WriteRegStr HKLM "Software\Microsoft\Windows\CurrentVersion\Uninstall\engine-supervisor" \
       "UninstallString" '"$INSTDIR\uninstall.exe"'
+  ; The Event Log source each run's outcome is written under
+  ; (common/platform_log.hpp). EventCreate.exe's message table shows an
+  ; event's text as it was written.
+  WriteRegExpandStr HKLM "SYSTEM\CurrentControlSet\Services\EventLog\Application\engine-supervisor" \
+      "EventMessageFile" "%SystemRoot%\System32\EventCreate.exe"
+  WriteRegDWORD HKLM "SYSTEM\CurrentControlSet\Services\EventLog\Application\engine-supervisor" \
+      "TypesSupported" 7
 SectionEnd
 
 Section /o "Scheduled start (Task Scheduler)" SecTask
@@ -144,4 +151,5 @@ Section "Uninstall"
   ; logs were never ours to remove: the folder stays if anything is left.
   RMDir "$INSTDIR"
   DeleteRegKey HKLM "Software\Microsoft\Windows\CurrentVersion\Uninstall\engine-supervisor"
+  DeleteRegKey HKLM "SYSTEM\CurrentControlSet\Services\EventLog\Application\engine-supervisor"
 SectionEnd

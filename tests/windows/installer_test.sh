@@ -37,6 +37,9 @@ echo "PASS: the installed example config is valid"
 shortcut=$(find -L "$drive_c/users" -maxdepth 3 -name "Start demo engine (supervised).lnk" 2>/dev/null | head -1)
 [ -n "$shortcut" ]
 echo "PASS: the desktop shortcut exists: ${shortcut#"$drive_c"/}"
+eventlog_key='HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Application\engine-supervisor'
+wine reg query "$eventlog_key" /v EventMessageFile 2>/dev/null | tr -d '\r' | grep -q "EventCreate.exe"
+echo "PASS: the installer registered the Event Log source engine-supervisor"
 
 # The operator's own files in the install folder survive the uninstaller.
 echo "operator data" >"$installed/live.db"
@@ -46,5 +49,9 @@ wineserver -w  # the uninstaller may still be finishing
 [ "$(cat "$installed/live.db")" = "operator data" ]
 [ -f "$installed/engine-supervisor.yaml" ]
 [ -z "$(find -L "$drive_c/users" -maxdepth 3 -name "Start demo engine (supervised).lnk" 2>/dev/null)" ]
-echo "PASS: the uninstaller removed what it installed and kept the DB and the config"
-echo "installer: 5 passed, 0 failed"
+if wine reg query "$eventlog_key" >/dev/null 2>&1; then
+  echo "FAIL: the uninstaller left the Event Log source registered"
+  exit 1
+fi
+echo "PASS: the uninstaller removed what it installed (the Event Log source too) and kept the DB and the config"
+echo "installer: 6 passed, 0 failed"

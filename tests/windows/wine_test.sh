@@ -8,7 +8,8 @@
 #  - a DB path with spaces and non-ASCII characters;
 #  - a second run and a restore through a hard link to a running run's DB;
 #  - an engine's detached child ends with it, and with a killed supervisor;
-#  - a restore that carries a set's -wal, and one cut off that the next finishes.
+#  - a restore that carries a set's -wal, and one cut off that the next finishes;
+#  - a run's outcome in the Event Log (ReportEventW).
 # What Wine cannot stand in for is skipped by name, never passed.
 # Usage: tests/windows/wine_test.sh BUILD_DIR (holding the .exe files)
 set -uo pipefail
@@ -219,6 +220,19 @@ check "issue 11.6: the next restore finishes a restore that was cut off, and say
   bash -c "[ $code -eq 0 ] && grep -q 'it was finished now' '$work/restore-resume.log' &&
            [ ! -e '$dir/live.db.supervisor-restore.json' ] && [ ! -e '$dir/live.db.4242.tmp' ] &&
            [ \"\$(sqlite3 '$dir/live.db' 'PRAGMA integrity_check')\" = ok ]"
+
+echo "== issue 12.1: a run's outcome in the Windows Event Log"
+dir="$work/event log"
+mkdir -p "$dir"
+make_db "$dir/live.db" 100
+run_config "$dir" --seconds 1 --interval-ms 50 --exit-code 3
+# Wine's ReportEventW writes an error event's text to its eventlog debug
+# channel: the event as the Event Log would get it.
+(cd "$dir" && WINEDEBUG=err+eventlog sup run --config "$(winpath "$dir/engine-supervisor.yaml")" >"$work/eventlog.log" 2>&1)
+code=$?
+check "an unclean run (exit 1) reports an error event with its outcome, RUN_ID, OUTCOME, HALT_REASON and DB" \
+  bash -c "[ $code -eq 1 ] && grep 'eventlog' '$work/eventlog.log' | grep -q 'unclean (exit_code:3)' &&
+           grep 'eventlog' '$work/eventlog.log' | grep -q 'OUTCOME=unclean'"
 
 echo "== issue 11.9: what the engine starts ends with it (the Job Object)"
 rows() { sqlite3 "$1" 'PRAGMA busy_timeout=5000; SELECT count(*) FROM orders' | tail -n 1; }

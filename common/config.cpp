@@ -373,23 +373,36 @@ void read_clean_stop_signals(const Reader& r, const YAML::Node& node, EngineConf
   }
 }
 
+// `<section>.command`: an argv list (engine.command, notify.command), never
+// run through a shell. nullopt when the key is absent.
+std::optional<std::vector<std::string>> read_argv(const Reader& r, const YAML::Node& node,
+                                                  const std::string& section,
+                                                  std::string_view example) {
+  const std::string key = section + ".command";
+  auto command = r.sequence(node, section, "command", example);
+  if (!command) return std::nullopt;
+  std::vector<std::string> argv;
+  for (const auto& arg : *command) {
+    if (!arg.IsScalar()) r.fail(arg.Mark(), key, "every item must be a string");
+    argv.push_back(r.text(arg, key));
+  }
+  if (argv.empty() || argv.front().empty()) r.fail(command->Mark(), key, "must name the program to run");
+  r.refuse_home((*command)[0], key);
+  // A program given with a folder part is a path like every other in this
+  // file; a bare name is looked up on PATH.
+  if (argv.front().find_first_of("/\\") != std::string::npos) {
+    argv.front() = r.resolve(argv.front()).string();
+  }
+  return argv;
+}
+
 void read_notify(const Reader& r, const YAML::Node& root, Config& config) {
   const auto node = r.section(root, "notify", false);
   if (!node.IsDefined()) return;
   r.require_known_keys(node, "notify", {"command", "on", "timeout_seconds"});
   auto& n = config.notify;
-  if (auto command = r.sequence(node, "notify", "command", "[/usr/local/bin/alert, --quiet]")) {
-    for (const auto& arg : *command) {
-      if (!arg.IsScalar()) r.fail(arg.Mark(), "notify.command", "every item must be a string");
-      n.command.push_back(r.text(arg, "notify.command"));
-    }
-    if (n.command.empty() || n.command.front().empty()) {
-      r.fail(command->Mark(), "notify.command", "must name the program to run");
-    }
-    r.refuse_home((*command)[0], "notify.command");
-    if (n.command.front().find_first_of("/\\") != std::string::npos) {
-      n.command.front() = r.resolve(n.command.front()).string();
-    }
+  if (auto command = read_argv(r, node, "notify", "[/usr/local/bin/alert, --quiet]")) {
+    n.command = std::move(*command);
   }
   if (auto events = r.sequence(node, "notify", "on", "[unclean, aborted, refused]")) {
     n.on.clear();
@@ -420,20 +433,8 @@ void read_engine(const Reader& r, const YAML::Node& root, Config& config) {
                        {"command", "working_dir", "env", "stop_signal", "stop_grace_seconds",
                         "clean_exit_codes", "error_patterns",
                         "clean_stop_signals"});
-  if (auto command = r.sequence(node, "engine", "command", "[python3, engine.py]")) {
-    for (const auto& arg : *command) {
-      if (!arg.IsScalar()) r.fail(arg.Mark(), "engine.command", "every item must be a string");
-      e.command.push_back(r.text(arg, "engine.command"));
-    }
-    if (e.command.empty() || e.command.front().empty()) {
-      r.fail(command->Mark(), "engine.command", "must name the program to run");
-    }
-    r.refuse_home((*command)[0], "engine.command");
-    // A program given with a folder part is a path like every other in this
-    // file; a bare name is looked up on PATH.
-    if (e.command.front().find_first_of("/\\") != std::string::npos) {
-      e.command.front() = r.resolve(e.command.front()).string();
-    }
+  if (auto command = read_argv(r, node, "engine", "[python3, engine.py]")) {
+    e.command = std::move(*command);
   }
   const auto working_dir = r.get_path(node, "engine", "working_dir", "");
   if (!working_dir.empty()) e.working_dir = r.resolve(working_dir);

@@ -31,9 +31,12 @@ const std::vector<Section>& known_sections() {
         "backup_keep_daily", "backup_keep_weekly", "integrity_check_on_startup",
         "integrity_check_mode"}},
       {"engine",
-       {"command", "working_dir", "env", "stop_signal", "stop_grace_seconds", "clean_exit_codes"}},
+       {"command", "working_dir", "env", "stop_signal", "stop_grace_seconds", "clean_exit_codes",
+        "error_patterns", "clean_stop_signals"}},
       {"summary", {"dir"}},
-      {"logging", {"dir", "level"}},
+      {"logging", {"dir", "level", "keep_sessions", "max_session_log_mb"}},
+      {"metrics", {"textfile"}},
+      {"notify", {"command", "on", "timeout_seconds"}},
       {"ui", {"pause_on_exit", "console"}},
   };
   return kSections;
@@ -84,6 +87,12 @@ const std::vector<ScalarKey>& scalar_keys() {
       {"engine", "stop_grace_seconds", Kind::kWholeNumber, "30",
        [](const Config& c) { return std::to_string(c.engine.stop_grace_seconds); }},
       {"logging", "level", Kind::kText, "info", [](const Config& c) { return c.logging_level; }},
+      {"logging", "keep_sessions", Kind::kWholeNumber, "100",
+       [](const Config& c) { return std::to_string(c.logging_keep_sessions); }},
+      {"logging", "max_session_log_mb", Kind::kWholeNumber, "1024",
+       [](const Config& c) { return std::to_string(c.logging_max_session_log_mb); }},
+      {"notify", "timeout_seconds", Kind::kWholeNumber, "30",
+       [](const Config& c) { return std::to_string(c.notify.timeout_seconds); }},
       {"ui", "pause_on_exit", Kind::kText, "auto",
        [](const Config& c) { return std::string(to_string(c.pause_on_exit)); }},
       {"ui", "console", Kind::kText, "auto",
@@ -279,6 +288,7 @@ Violation document_violation(std::string_view yaml_text, const Config& config) {
 
   std::vector<std::string_view> section_names;
   for (const auto& section : known_sections()) section_names.push_back(section.name);
+  section_names.push_back("db_checks");  // a list of checks, not a mapping
   if (auto violation = keys_violation(root, "", section_names)) return violation;
   for (const auto& section : known_sections()) {
     const YAML::Node node = lookup(root, section.name);

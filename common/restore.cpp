@@ -4,7 +4,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/atomic_file.hpp"
 #include "common/backup_store.hpp"
 #include "common/file_owner.hpp"
 #include "common/fs_ops.hpp"

@@ -18,13 +18,6 @@ std::string describe(const LockHolder& holder) {
          holder.started_at + ")";
 }
 
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 constexpr const char* kStopFirst =
     ". Stop that run first (or wait for it to finish); this one changes nothing.";
 
@@ -37,7 +30,7 @@ Error held_through_another_name(const fs::path& db_path) {
     std::string who = "engine-supervisor pid " + std::to_string(holder.pid);
     if (!holder.opened_as.empty()) {
       const auto lock_path = SessionLock::path_for(holder.opened_as);
-      const auto record = parse_lock_holder(read_text(lock_path));
+      const auto record = read_lock_record(lock_path);
       if (record && record->pid == holder.pid) who = describe(*record);
       who += " through " + holder.opened_as.string() + " (its lock " + lock_path.string() + ")";
     }
@@ -141,6 +134,16 @@ std::string format_lock_holder(const LockHolder& holder) {
   if (!holder.engine_tree.empty()) json["engine_tree"] = to_json(holder.engine_tree);
   if (!holder.db_path.empty()) json["db_path"] = holder.db_path;
   return json_text(json) + "\n";
+}
+
+std::optional<LockHolder> read_lock_record(const fs::path& lock_file) {
+  // A FIFO would block the open: only a regular file holds a record.
+  std::error_code ec;
+  if (!fs::is_regular_file(lock_file, ec)) return std::nullopt;
+  std::ifstream in(lock_file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_lock_holder(text.str());
 }
 
 std::optional<LockHolder> parse_lock_holder(const std::string& text) {

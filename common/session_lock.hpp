@@ -98,4 +98,9 @@ Error held_elsewhere(const std::filesystem::path& db_path,
 std::string format_lock_holder(const LockHolder& holder);
 std::optional<LockHolder> parse_lock_holder(const std::string& text);
 
+// The record in `lock_file`, read as a plain file: no lock is taken, so it
+// never waits for nor disturbs the supervisor that holds it. nullopt when
+// the file is missing or holds no record.
+std::optional<LockHolder> read_lock_record(const std::filesystem::path& lock_file);
+
 }  // namespace es

@@ -60,7 +60,7 @@ nlohmann::json live_run(const LoadedHistory& history, const fs::path& db, Clock:
                       {"since", run.started_at},
                       {"heartbeat_at", nullptr},
                       {"heartbeat_age_seconds", nullptr}};
-  if (const auto holder = parse_lock_holder(read_text(SessionLock::path_for(db)));
+  if (const auto holder = read_lock_record(SessionLock::path_for(db));
       holder && holder->pid == pid) {
     live["heartbeat_at"] = holder->heartbeat_at;
     live["heartbeat_age_seconds"] = age_of(holder->heartbeat_at, now);

@@ -146,8 +146,26 @@ void apply(const json& event, std::map<std::string, std::size_t>& index,
 
 }  // namespace
 
+namespace {
+
+// Opening a FIFO for reading blocks until a writer comes: a history that is
+// anything but a regular file is never opened for reading.
+bool regular_or_missing(const fs::path& file) {
+  std::error_code ec;
+  const auto status = fs::status(file, ec);
+  return !fs::exists(status) || fs::is_regular_file(status);
+}
+
+}  // namespace
+
 LoadedHistory RunHistory::load() const {
   LoadedHistory loaded;
+  if (!regular_or_missing(file_)) {
+    loaded.warnings.push_back("run history " + file_.string() +
+                              " is not a regular file (a FIFO, a folder or a device); it was not "
+                              "read. Move it aside: the supervisor makes a new one");
+    return loaded;
+  }
   std::ifstream in(file_, std::ios::binary);
   if (!in) return loaded;
   std::map<std::string, std::size_t> index;
@@ -169,6 +187,7 @@ LoadedHistory RunHistory::load() const {
 }
 
 Result<std::size_t> RunHistory::keep_newest_runs(std::size_t keep) const {
+  if (!regular_or_missing(file_)) return std::size_t{0};  // load() says why
   std::ifstream in(file_, std::ios::binary);
   if (!in) return std::size_t{0};
   std::vector<std::string> lines;

@@ -2,6 +2,7 @@
 // exit codes; it reads files only, so a live run is never blocked by it.
 
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <doctest/doctest.h>
 
@@ -84,4 +85,24 @@ TEST_CASE("issue 12.4: status during a live run answers at once with its pid, ru
   CHECK(after == 0);
   CHECK(done["live_run"].is_null());
   CHECK(done["last_run"]["outcome"] == "clean");
+}
+
+TEST_CASE("issue 11.10 (found again): a FIFO as the run history is named and never opened: status, history and run all end") {
+  test::RunFixture f;
+  f.configure_command({"true"});
+  const auto history = f.db().string() + ".supervisor-history.jsonl";
+  REQUIRE(::mkfifo(history.c_str(), 0600) == 0);
+  const auto started = std::chrono::steady_clock::now();
+  const auto status = test::run_command(
+      {test::supervisor_binary(), "status", "--config", f.config().string()}, f.dir.path());
+  CHECK(status.exit_code == 4);
+  CHECK(status.err.find("is not a regular file") != std::string::npos);
+  const auto listed = test::run_command(
+      {test::supervisor_binary(), "history", "--config", f.config().string()}, f.dir.path());
+  CHECK(listed.exit_code == 0);
+  const auto run = f.run();  // with logging.keep_sessions pruning at its end
+  CHECK(run.exit_code == 0);
+  CHECK(run.err.find("is not a regular file") != std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(60));
+  CHECK(fs::is_fifo(history));
 }

@@ -188,4 +188,12 @@ std::optional<std::string> protected_file_reason(const fs::path& path, const Pro
   return reason_by_identity(target, files, places);
 }
 
+std::optional<std::string> output_refusal(const fs::path& dest, const Config& config) {
+  if (auto why = protected_file_reason(dest, protected_files_of(config))) return why;
+  if (parse_backup_name(dest.filename().string(), config.database.path.filename().string())) {
+    return "a backup's name, and backup retention may delete it";
+  }
+  return std::nullopt;
+}
+
 }  // namespace es

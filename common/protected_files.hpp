@@ -39,4 +39,10 @@ ProtectedFiles protected_files_of(const Config& config);
 std::optional<std::string> protected_file_reason(const std::filesystem::path& path,
                                                  const ProtectedFiles& files);
 
+// Why a command that writes a file the operator names (snapshot DEST,
+// report --output) must never write `dest`, even when told to replace it:
+// one of the files above, or a backup's name anywhere (retention would one
+// day delete it). nullopt when it may.
+std::optional<std::string> output_refusal(const std::filesystem::path& dest, const Config& config);
+
 }  // namespace es

@@ -8,6 +8,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/fs_ops.hpp"
+#include "common/os_info.hpp"
 
 namespace es {
 namespace fs = std::filesystem;
@@ -15,6 +16,13 @@ using nlohmann::json;
 
 fs::path RunHistory::path_for(const fs::path& db_path) {
   return with_suffix(db_path, ".supervisor-history.jsonl");
+}
+
+bool supervisor_gone(const RunRecord& run) {
+  if (!run.running()) return false;
+  const auto pid = run.started.find("supervisor_pid");
+  return pid != run.started.end() && pid->is_number_integer() &&
+         !process_exists(pid->get<long>());
 }
 
 Result<void> RunHistory::append(const json& event) const {

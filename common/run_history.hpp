@@ -40,6 +40,11 @@ struct RunRecord {
   bool running() const { return outcome == "running"; }
 };
 
+// A run with no end goes on only while its supervisor lives; once that is
+// gone, the next `run` will record it as lost. A pid reused since can make a
+// lost run look alive, never a live one look lost.
+bool supervisor_gone(const RunRecord& run);
+
 struct LoadedHistory {
   std::vector<RunRecord> runs;  // oldest first
   std::vector<nlohmann::json> other_events;  // restores, accepted losses and the like, oldest first

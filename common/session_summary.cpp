@@ -5,6 +5,9 @@
 #include "common/atomic_file.hpp"
 #include "common/fs_ops.hpp"
 
+#include <fstream>
+#include <sstream>
+
 namespace es {
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -79,6 +82,7 @@ json to_json(const SessionSummary& s) {
         {"db_path", h.db_path},
         {"integrity_check_mode", h.integrity_check_mode},
         {"integrity_check_seconds", h.integrity_check_seconds},
+        {"integrity_check_db_bytes", or_null(h.integrity_check_db_bytes)},
         {"post_session_integrity", or_null(h.post_session_integrity)},
         {"post_session_integrity_seconds", h.post_session_integrity_seconds},
         {"wal_frames_checkpointed", or_null(h.wal_frames_checkpointed)},
@@ -117,6 +121,16 @@ Result<fs::path> write_summary(const fs::path& summary_dir, const SessionSummary
     return latest.error();
   }
   return path;
+}
+
+nlohmann::json read_summary(const fs::path& file) {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) return nlohmann::json::object();
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto summary = nlohmann::json::parse(text.str(), nullptr, false);
+  return summary.is_object() ? summary : nlohmann::json::object();
 }
 
 }  // namespace es

@@ -42,6 +42,8 @@ struct DbHealth {
   // Beside the four required keys, what an operator needs:
   std::string integrity_check_mode = "full";
   double integrity_check_seconds = 0;
+  // The DB's main file when the gate read it; null when the gate did not run.
+  std::optional<std::uintmax_t> integrity_check_db_bytes;
   std::optional<std::string> post_session_integrity;  // quick_check after the engine, or null
   double post_session_integrity_seconds = 0;           // 0 when it did not run
   // Frames the WAL fold copied into the main file after the engine exited;
@@ -119,5 +121,10 @@ std::filesystem::path summary_path(const std::filesystem::path& summary_dir,
 // Creates the folder if needed.
 [[nodiscard]] Result<std::filesystem::path> write_summary(const std::filesystem::path& summary_dir,
                                                           const SessionSummary& summary);
+
+// A summary as written, for the commands that read runs back (status,
+// report). An empty object when the file is missing, does not parse, or is
+// not a regular file: a FIFO in its place would block the read forever.
+nlohmann::json read_summary(const std::filesystem::path& file);
 
 }  // namespace es

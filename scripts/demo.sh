@@ -34,4 +34,7 @@ echo "history:"
 ./build/engine-supervisor history --config config/demo.yaml --limit 5 | sed 's/^/  /'
 echo "status (exit 3: the last run was not clean):"
 ./build/engine-supervisor status --config config/demo.yaml | sed 's/^/  /' || true
+echo
+echo "health report (open it in a browser; docs/report.md says what it shows):"
+./build/engine-supervisor report --config config/demo.yaml 2>/dev/null | sed 's/^/  /' || true
 exit "$status"

@@ -20,6 +20,7 @@ packages=(
   python3 python3-jsonschema
   prometheus-node-exporter curl
   clang libclang-rt-14-dev
+  chromium fonts-dejavu-core
 )
 # bench/run_all.sh compares against supervisord.
 for arg in "$@"; do

@@ -360,6 +360,9 @@ class Session {
                              : check.run_gate || result.gate.failure ? result.gate.summary_line()
                                                                       : "skipped";
     health.integrity_check_seconds = result.gate.report.seconds;
+    if (check.run_gate && !result.gate.first_run && !result.gate.report.stopped) {
+      health.integrity_check_db_bytes = result.gate.report.file_size;
+    }
     if (result.gate.first_run) {
       spdlog::warn("{} does not exist: first run (database.allow_missing is true); no check, "
                    "no pre-session backup",

@@ -84,6 +84,18 @@ int main(int argc, char** argv) {
   add_target_options(*status_cmd, status.target);
   status_cmd->add_flag("--json", status.json, "Print the status as JSON");
 
+  es::ReportOptions report;
+  report.version = ENGINE_SUPERVISOR_VERSION;
+  auto* report_cmd = app.add_subcommand(
+      "report", "Write the DB's health as one static HTML page: runs, gate times, backups, "
+                "warnings, lost and refused runs");
+  add_target_options(*report_cmd, report.target);
+  report_cmd->add_option("--output", report.output,
+                         "Where to write the page (default: report.html in summary.dir); an "
+                         "existing file is replaced only if it is an earlier report");
+  report_cmd->add_option("--runs", report.runs, "Show the last N runs (default 100)")
+      ->check(CLI::PositiveNumber);
+
   es::RestoreOptions restore;
   auto* restore_cmd =
       app.add_subcommand("restore", "Put a verified backup in place of the DB (moves the old aside)");
@@ -149,6 +161,7 @@ int main(int argc, char** argv) {
   if (*run_cmd) return finish(es::run_run_command(run));
   if (*history_cmd) return finish(es::run_history_command(history));
   if (*status_cmd) return finish(es::run_status_command(status));
+  if (*report_cmd) return finish(es::run_report_command(report));
   if (*restore_cmd) {
     if (!restore.backup && !restore.latest) {
       std::cerr << "restore: name a BACKUP file or pass --latest\n";

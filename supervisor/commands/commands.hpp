@@ -62,6 +62,14 @@ struct StatusOptions {
 };
 ExitCode run_status_command(const StatusOptions& options);
 
+struct ReportOptions {
+  TargetOptions target;
+  std::optional<std::string> output;  // default: summary.dir/report.html
+  int runs = 100;
+  std::string version;
+};
+ExitCode run_report_command(const ReportOptions& options);
+
 struct RestoreOptions {
   TargetOptions target;
   std::optional<std::string> backup;

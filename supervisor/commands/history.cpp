@@ -11,23 +11,12 @@
 
 #include "common/console.hpp"
 #include "common/json_text.hpp"
-#include "common/os_info.hpp"
 #include "common/run_history.hpp"
 #include "supervisor/commands/commands.hpp"
 #include "supervisor/commands/config_source.hpp"
 
 namespace es {
 namespace {
-
-// A run with no end goes on only while its supervisor lives; once that is
-// gone, the next `run` will record it as lost. A pid reused since can make a
-// lost run look alive, never a live one look lost.
-bool supervisor_gone(const RunRecord& run) {
-  if (!run.running()) return false;
-  const auto pid = run.started.find("supervisor_pid");
-  return pid != run.started.end() && pid->is_number_integer() &&
-         !process_exists(pid->get<long>());
-}
 
 // The outcome as the table shows it. A run whose window (or terminal) was
 // closed goes on without it: it is stopping the engine, and will run its

@@ -6,7 +6,6 @@
 #include <spdlog/spdlog.h>
 
 #include "common/atomic_file.hpp"
-#include "common/backup_name.hpp"
 #include "common/backup_store.hpp"
 #include "common/console.hpp"
 #include "common/fs_ops.hpp"
@@ -28,16 +27,10 @@ namespace {
 // day delete it). Then an existing file only with --replace, and only a
 // regular file: never a folder, a link or a device.
 Result<void> check_destination(const fs::path& dest, const Config& config, bool replace) {
-  if (const auto why = protected_file_reason(dest, protected_files_of(config))) {
+  if (const auto why = output_refusal(dest, config)) {
     return Error{ExitCode::kUsage, "snapshot destination " + dest.string() + " is " + *why +
                                        ": it is never overwritten, even with --replace; choose "
                                        "another name"};
-  }
-  const auto& db = config.database.path;
-  if (parse_backup_name(dest.filename().string(), db.filename().string())) {
-    return Error{ExitCode::kUsage, "snapshot destination " + dest.string() +
-                                       " has a backup's name, and backup retention may delete "
-                                       "it; choose another name"};
   }
   std::error_code ec;
   const auto status = fs::symlink_status(dest, ec);

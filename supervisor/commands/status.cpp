@@ -9,15 +9,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include <fstream>
-#include <sstream>
-
 #include "common/backup_store.hpp"
 #include "common/console.hpp"
 #include "common/json_text.hpp"
 #include "common/os_info.hpp"
 #include "common/run_history.hpp"
 #include "common/session_lock.hpp"
+#include "common/session_summary.hpp"
 #include "common/time_stamp.hpp"
 #include "common/utf8_path.hpp"
 #include "common/wal_fold.hpp"
@@ -28,13 +26,6 @@ namespace es {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // Seconds from an ISO 8601 UTC time to now; null when it does not parse.
 nlohmann::json age_of(const std::string& at, Clock::time_point now) {
@@ -77,8 +68,7 @@ const RunRecord* last_finished(const LoadedHistory& history) {
 
 nlohmann::json last_warnings(const RunRecord* run) {
   if (!run || run->summary_path.empty()) return nlohmann::json::array();
-  const auto summary = nlohmann::json::parse(read_text(utf8_path(run->summary_path)), nullptr, false);
-  if (!summary.is_object()) return nlohmann::json::array();
+  const auto summary = read_summary(utf8_path(run->summary_path));
   const auto warnings = summary.value("/db_health/warnings"_json_pointer, nlohmann::json::array());
   return warnings.is_array() ? warnings : nlohmann::json::array();
 }

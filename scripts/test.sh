@@ -8,6 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+started=$SECONDS
+phase() { echo "== [$(( (SECONDS - started) / 60 ))m$(( (SECONDS - started) % 60 ))s] $* =="; }
+
 bash scripts/install-deps.sh
 
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -19,19 +22,20 @@ build_and_test() {
   (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 300)
 }
 
-echo "== build and test (RelWithDebInfo, -Werror), torture suite in its short mode =="
+phase "build and test (RelWithDebInfo, -Werror), torture suite in its short mode"
 ES_TORTURE_MODE=short build_and_test build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-echo "== build and test under ASan + UBSan =="
+phase "build and test under ASan + UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   build_and_test build-sanitize -DCMAKE_BUILD_TYPE=Debug -DENGINE_SUPERVISOR_SANITIZE=ON \
   -DENGINE_SUPERVISOR_BUILD_TORTURE=OFF
 
-echo "== fuzzers, 60 s each =="
+phase "fuzzers, 60 s each"
 bash tests/fuzz/run_fuzzers.sh --seconds 60
 
-echo "== Windows: mingw-w64 cross build, tests under Wine, installer =="
+phase "Windows: mingw-w64 cross build, tests under Wine, installer"
 bash scripts/build-windows.sh
 bash tests/windows/wine_test.sh build-windows/project
 bash tests/windows/installer_test.sh build-windows/project
 bash tests/windows/console_close_test.sh build-windows/project
+phase "all passed"

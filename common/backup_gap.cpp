@@ -2,6 +2,9 @@
 
 #include <sstream>
 
+#include "common/backup_retention.hpp"
+#include "common/utf8_path.hpp"
+
 namespace es {
 namespace fs = std::filesystem;
 
@@ -56,10 +59,11 @@ std::vector<RunAfterBackup> runs_after_backup(Clock::time_point taken,
       return after;
     }
   }
-  // By time. Only a manual backup (or a file of unknown origin) can have
-  // been taken while an engine ran: the supervisor takes its own with none
-  // running.
-  const bool maybe_during_a_run = !kind || *kind == BackupKind::kManual;
+  // By time. Only a manual or an in-session backup (or a file of unknown
+  // origin) can have been taken while an engine ran: the supervisor takes
+  // its pre- and post-session ones with none running.
+  const bool maybe_during_a_run =
+      !kind || *kind == BackupKind::kManual || *kind == BackupKind::kLive;
   for (const auto& run : runs) {
     if (!wrote(run)) continue;
     // Histories from before engine_started carried its time have the run's
@@ -88,6 +92,10 @@ std::string BackupGap::describe() const {
     return out.str();
   }
   out << "taken " << iso8601_utc(*taken) << (taken_from_file_time ? " (its file's time)" : "");
+  if (db_last_written && *db_last_written > *taken) {
+    out << ", " << describe_age(std::chrono::duration_cast<std::chrono::seconds>(*db_last_written - *taken))
+        << " before the DB was last written (" << iso8601_utc(*db_last_written) << ")";
+  }
   if (!history_found) {
     out << "; there is no run history beside the DB to say which runs wrote after it";
     return out.str();
@@ -122,6 +130,14 @@ BackupGap find_backup_gap(const fs::path& db, const fs::path& backup, Clock::tim
     }
   }
   if (!gap.taken) return gap;
+  for (const auto& file : {db, with_suffix(db, "-wal")}) {
+    std::error_code ec;
+    const auto modified = fs::last_write_time(file, ec);
+    if (ec) continue;
+    const auto written =
+        std::chrono::time_point_cast<Clock::duration>(std::chrono::file_clock::to_sys(modified));
+    if (!gap.db_last_written || written > *gap.db_last_written) gap.db_last_written = written;
+  }
   if (*gap.taken > now) {
     gap.stamp_in_future = true;
     return gap;

@@ -42,6 +42,10 @@ struct BackupGap {
   bool stamp_in_future = false;  // named by a clock that was ahead: runs after it cannot be told
   bool history_found = false;
   std::vector<RunAfterBackup> runs;
+  // When the DB (its main file or its -wal) was last written: the latest
+  // the damage can be, so "taken 1 min 10 s before" is what going back
+  // costs at most. Unknown when neither file can be read.
+  std::optional<Clock::time_point> db_last_written;
 
   // One line for the restore plan: "taken 2026-04-22T17:01:10Z; runs since
   // then: R1 clean, R2 unclean; their writes are not in it."

@@ -9,12 +9,14 @@ std::string_view to_string(BackupKind kind) {
     case BackupKind::kPreSession: return "bak";
     case BackupKind::kPostSession: return "post";
     case BackupKind::kManual: return "manual";
+    case BackupKind::kLive: return "live";
   }
   return "manual";
 }
 
 std::optional<BackupKind> backup_kind_from_string(std::string_view text) {
-  for (auto kind : {BackupKind::kPreSession, BackupKind::kPostSession, BackupKind::kManual}) {
+  for (auto kind : {BackupKind::kPreSession, BackupKind::kPostSession, BackupKind::kManual,
+                    BackupKind::kLive}) {
     if (text == to_string(kind)) return kind;
   }
   return std::nullopt;

@@ -17,9 +17,10 @@
 
 namespace es {
 
-enum class BackupKind { kPreSession, kPostSession, kManual };
+// kLive: taken while the engine runs (db_safeguards.in_session_backup_minutes).
+enum class BackupKind { kPreSession, kPostSession, kManual, kLive };
 
-std::string_view to_string(BackupKind kind);  // "bak", "post", "manual"
+std::string_view to_string(BackupKind kind);  // "bak", "post", "manual", "live"
 std::optional<BackupKind> backup_kind_from_string(std::string_view text);
 
 struct BackupName {

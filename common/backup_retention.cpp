@@ -86,8 +86,14 @@ std::vector<bool> kept_by_policy(const std::vector<RetentionItem>& items,
   for (const auto i : trusted) {
     if (per_kind[items[i].name.kind]++ < policy.newest_per_kind) kept[i] = true;
   }
-  keep_newest_per_period(items, trusted, policy.daily, utc_day, kept);
-  keep_newest_per_period(items, trusted, policy.weekly, iso_week, kept);
+  // An in-session backup never stands for its day or week: only two of
+  // them live, so the day's own backups must not be let go in their favour.
+  std::vector<std::size_t> tiered;
+  for (const auto i : trusted) {
+    if (items[i].name.kind != BackupKind::kLive) tiered.push_back(i);
+  }
+  keep_newest_per_period(items, tiered, policy.daily, utc_day, kept);
+  keep_newest_per_period(items, tiered, policy.weekly, iso_week, kept);
   return kept;
 }
 

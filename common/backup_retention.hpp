@@ -21,9 +21,10 @@
 //
 // The policy, over the backups whose stamp is trusted:
 //   - the newest `newest_per_kind` of each kind (bak, post, manual);
-//   - the newest backup, of any kind, of each of the last `daily` UTC days
-//     that hold a backup;
-//   - the newest backup, of any kind, of each of the last `weekly` ISO weeks
+//   - the newest backup, of any kind but `live` (in-session backups, kept
+//     two at a time, must not stand for a day), of each of the last `daily`
+//     UTC days that hold a backup;
+//   - the newest backup, of any kind but `live`, of each of the last `weekly` ISO weeks
 //     (Monday to Sunday, UTC) that hold a backup.
 // The days and weeks are those that hold backups, not calendar days back
 // from today: after a month without runs, a burst of runs in one day still

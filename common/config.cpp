@@ -218,6 +218,28 @@ class Reader {
     return static_cast<int>(value);
   }
 
+  // Digits with at most one '.', as in 1, 0.5 or 2.25: no sign, exponent,
+  // "inf" or "nan", which stod would take.
+  double get_decimal(const YAML::Node& map, std::string_view section, std::string_view key,
+                     double fallback, double min, double max) const {
+    auto node = scalar(map, section, key);
+    if (!node) return fallback;
+    const std::string& text = node->Scalar();
+    const auto dot = text.find('.');
+    const bool shaped = !text.empty() && text.size() <= 18 && text.front() != '.' &&
+                        text.back() != '.' &&
+                        text.find_first_not_of("0123456789.") == std::string::npos &&
+                        (dot == std::string::npos || text.find('.', dot + 1) == std::string::npos);
+    if (!shaped) fail(node->Mark(), join(section, key), "must be a number such as 5 or 0.5 (got '" + text + "')");
+    const double value = std::stod(text);
+    if (value < min || value > max) {
+      fail(node->Mark(), join(section, key),
+           "must be between " + std::to_string(static_cast<long long>(min)) + " and " +
+               std::to_string(static_cast<long long>(max)) + " (got " + text + ")");
+    }
+    return value;
+  }
+
   std::string get_string(const YAML::Node& map, std::string_view section, std::string_view key,
                          std::string fallback, bool required = false) const {
     auto node = scalar(map, section, key);
@@ -327,7 +349,8 @@ void read_safeguards(const Reader& r, const YAML::Node& root, Config& config) {
   r.require_known_keys(node, "db_safeguards",
                        {"pre_session_backup_enabled", "post_session_backup_enabled",
                         "backup_retention_count", "backup_keep_daily", "backup_keep_weekly",
-                        "integrity_check_on_startup", "integrity_check_mode"});
+                        "integrity_check_on_startup", "integrity_check_mode",
+                        "in_session_backup_minutes"});
   auto& s = config.db_safeguards;
   const std::string_view sec = "db_safeguards";
   s.pre_session_backup_enabled = r.get_bool(node, sec, "pre_session_backup_enabled", true);
@@ -340,6 +363,12 @@ void read_safeguards(const Reader& r, const YAML::Node& root, Config& config) {
                                         {"full", "quick"}) == "full"
                                ? CheckMode::kFull
                                : CheckMode::kQuick;
+  s.in_session_backup_minutes =
+      r.get_decimal(node, sec, "in_session_backup_minutes", 0, 0, 24 * 60);
+  if (s.in_session_backup_minutes > 0 && s.in_session_backup_minutes < 0.01) {
+    r.fail(node["in_session_backup_minutes"].Mark(), "db_safeguards.in_session_backup_minutes",
+           "must be 0 (off) or at least 0.01 (0.6 s)");
+  }
 }
 
 // engine.clean_stop_signals: only the signal the supervisor sends can be
@@ -736,6 +765,12 @@ std::string render_config(const Config& c) {
   out << YAML::Key << "integrity_check_on_startup" << YAML::Value << s.integrity_check_on_startup;
   out << YAML::Key << "integrity_check_mode" << YAML::Value
       << std::string(to_string(s.integrity_check_mode));
+  {
+    // Six significant digits, as typed (0.1, not 0.10000000000000001).
+    std::ostringstream minutes;
+    minutes << s.in_session_backup_minutes;
+    out << YAML::Key << "in_session_backup_minutes" << YAML::Value << minutes.str();
+  }
   out << YAML::EndMap;
   const auto& e = c.engine;
   out << YAML::Key << "engine" << YAML::Value << YAML::BeginMap;

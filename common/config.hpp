@@ -58,6 +58,9 @@ struct SafeguardsConfig {
   int backup_keep_weekly = 4;  // newest backup of each of the last N ISO weeks with backups
   bool integrity_check_on_startup = true;
   CheckMode integrity_check_mode = CheckMode::kFull;
+  // A verified online backup (<db>.live.<stamp>) every this many minutes
+  // while the engine runs; 0: none. A decimal: 0.5 is every 30 s.
+  double in_session_backup_minutes = 0;
 
   bool operator==(const SafeguardsConfig&) const = default;
 };

@@ -93,6 +93,7 @@ json to_json(const SessionSummary& s) {
         {"hot_journal", or_null(h.hot_journal)},
         {"db_checks", h.db_checks},
         {"backups_deleted", to_json(h.backups_deleted)},
+        {"in_session_backups", h.in_session_backups},
         {"continuity", h.continuity},
         {"continuity_details", h.continuity_details},
         {"open_after_engine", holders_json(h.open_after_engine)},

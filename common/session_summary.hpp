@@ -67,6 +67,9 @@ struct DbHealth {
   // (db_checks.hpp's to_json); empty when none is configured.
   nlohmann::json db_checks = nlohmann::json::array();
   std::vector<BackupDeletion> backups_deleted;  // by retention, in the order deleted
+  // The in-session backups (in_session_backup.hpp's to_json); null when
+  // db_safeguards.in_session_backup_minutes is 0 or the engine never ran.
+  nlohmann::json in_session_backups = nullptr;
   // Is the DB as the last run left it? db_continuity's verdict, and what it
   // compared (see common/db_continuity.hpp).
   std::string continuity = "not_checked";

@@ -16,6 +16,7 @@ namespace {
 constexpr int kStopTimer = 1;
 constexpr int kHeartbeatTimer = 2;
 constexpr int kTreeTimer = 3;
+constexpr int kBackupTimer = 4;
 // When to look at the engine's tree after its start, besides the heartbeats.
 constexpr std::chrono::milliseconds kTreeLooks[] = {std::chrono::seconds(1),
                                                     std::chrono::seconds(9)};
@@ -148,6 +149,14 @@ struct EngineWatch::Impl {
     });
   }
 
+  void arm_backup() {
+    if (settings.backup_every.count() <= 0 || !settings.on_backup_due) return;
+    loop.arm_timer(kBackupTimer, settings.backup_every, [this] {
+      settings.on_backup_due();
+      arm_backup();
+    });
+  }
+
   void look_at_tree() {
     if (!engine || !settings.on_engine_tree) return;
     auto tree = engine->tree();
@@ -204,8 +213,10 @@ Result<long> EngineWatch::start(const EngineSpec& spec) {
 
 WatchOutcome EngineWatch::run() {
   impl_->arm_heartbeat();
+  impl_->arm_backup();
   impl_->loop.run();
   impl_->loop.cancel_timer(kHeartbeatTimer);
+  impl_->loop.cancel_timer(kBackupTimer);
   impl_->loop.cancel_timer(kTreeTimer);
   return {impl_->exit, impl_->state};
 }

@@ -37,6 +37,11 @@ struct WatchSettings {
   // Called once, on the first stop request, before the engine is signalled
   // (the lifecycle records it durably).
   std::function<void(const std::string& reason)> on_stop_requested;
+  // Called every `backup_every` while the engine runs (0: never), for the
+  // in-session backups (in_session_backup.hpp), which copy on a thread of
+  // their own: the call returns at once.
+  std::chrono::milliseconds backup_every{0};
+  std::function<void()> on_backup_due;
   // Sees every line of the engine's output, after it is logged.
   std::function<void(std::span<const std::string_view> lines)> on_lines;
 };

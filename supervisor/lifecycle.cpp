@@ -30,6 +30,7 @@
 #include "supervisor/commands/config_source.hpp"
 #include "supervisor/engine_watch.hpp"
 #include "supervisor/event_loop.hpp"
+#include "supervisor/in_session_backup.hpp"
 #include "supervisor/notifier.hpp"
 #include "supervisor/restore_resume.hpp"
 #include "supervisor/run_recovery.hpp"
@@ -468,11 +469,19 @@ class Session {
     settings.stop_signal = config_.engine.stop_signal;
     settings.grace = std::chrono::seconds(config_.engine.stop_grace_seconds);
     settings.on_heartbeat = [this] { heartbeat(); };
+    if (config_.db_safeguards.in_session_backup_minutes > 0) {
+      in_session_ = std::make_unique<InSessionBackups>(config_.database.path,
+                                                       config_.database.backup_dir,
+                                                       config_.db_safeguards.in_session_backup_minutes);
+      settings.backup_every = in_session_->every();
+      settings.on_backup_due = [this] { in_session_->tick(); };
+    }
     settings.on_engine_tree = [this](const EngineTreeRecord& tree) { record_engine_tree(tree); };
     settings.on_lines = [this](std::span<const std::string_view> lines) {
       for (const auto line : lines) engine_errors_.scan(line);
     };
     settings.on_stop_requested = [this](const std::string& reason) {
+      if (in_session_) in_session_->stop();  // a copy never delays the stop
       if (auto recorded = history_.append(stop_requested_event(run_id_, iso8601_utc(Clock::now()),
                                                                reason));
           !recorded) {
@@ -497,6 +506,7 @@ class Session {
     spec.run_id = run_id_;
     spec.stop_signal = config_.engine.stop_signal;
     spec.stop_grace = std::chrono::seconds(config_.engine.stop_grace_seconds);
+    if (in_session_) in_session_->set_baseline();  // the pre-session backup holds this state
     auto pid = watch_->start(spec);
     if (!pid) return pid.error();
     summary_.engine.pid = *pid;
@@ -533,7 +543,18 @@ class Session {
       }
     }
     report_engine_errors();
+    finish_in_session_backups();
     return outcome;
+  }
+
+  // 7b. A copy still running when the engine ended on its own is waited for
+  // (it is a good copy); after a stop request it was already abandoned.
+  void finish_in_session_backups() {
+    if (!in_session_) return;
+    const auto end = in_session_->finish();
+    for (const auto& taken : end.taken) record_retention(taken);
+    for (const auto& failure : end.failures) warn(failure);
+    summary_.db_health.in_session_backups = in_session_->to_json();
   }
 
   // The engine's own error lines: loud, but they never change the outcome.
@@ -939,6 +960,7 @@ class Session {
   double post_backup_seconds_ = 0;
   std::optional<SessionLock> lock_;
   std::unique_ptr<EngineWatch> watch_;
+  std::unique_ptr<InSessionBackups> in_session_;  // when db_safeguards asks for them
   std::string run_id_;
   SessionSummary summary_;
   EngineTreeRecord engine_tree_;  // the engine's tree as last seen, for the lock file

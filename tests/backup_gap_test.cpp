@@ -85,8 +85,25 @@ TEST_CASE("backup gap: the plan's line names the runs and their outcomes") {
         "writes are not in it");
   gap.runs.clear();
   CHECK(gap.describe() == "taken 2026-04-22T17:01:10Z; no supervised run has started the engine since then");
+  // Issue 13.1: how much older than the DB's last write it is.
+  gap.db_last_written = at("2026-04-22T17:03:20Z");
+  CHECK(gap.describe().rfind("taken 2026-04-22T17:01:10Z, 2 min 10 s before the DB was last written "
+                             "(2026-04-22T17:03:20Z); no supervised run",
+                             0) == 0);
   gap.history_found = false;
   CHECK(gap.describe().find("no run history") != std::string::npos);
+}
+
+TEST_CASE("issue 13.1: an in-session backup lacks the rest of the run it was taken in, and the runs after") {
+  auto r1 = run("R1", "2026-04-22T17:00:00Z", "2026-04-22T17:00:01Z", "2026-04-22T18:00:00Z", "unclean");
+  auto r2 = run("R2", "2026-04-22T18:05:00Z", "2026-04-22T18:05:01Z", "2026-04-22T19:00:00Z", "clean");
+  const auto gap = runs_after_backup(at("2026-04-22T17:30:00Z"), BackupKind::kLive,
+                                     "live.db.live.20260422T173000Z", {r1, r2});
+  REQUIRE(gap.size() == 2);
+  CHECK(gap[0].run_id == "R1");
+  CHECK(gap[0].partly);
+  CHECK(gap[1].run_id == "R2");
+  CHECK_FALSE(gap[1].partly);
 }
 
 TEST_CASE("backup gap: a stamp in the future is said, not taken to mean nothing came after") {

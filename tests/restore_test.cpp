@@ -309,8 +309,10 @@ TEST_CASE("restore: the plan names the runs since the backup, with their outcome
 
   const auto before_both = restore_plan(manual[0]);
   const auto taken = parse_backup_name(manual[0].filename().string(), "live.db")->stamp;
-  CHECK(before_both.find("what the backup lacks: taken " + iso8601_utc(taken) +
-                         "; runs since then: " + r1 + " clean, " + r2 +
+  CHECK(before_both.find("what the backup lacks: taken " + iso8601_utc(taken) + ", ") !=
+        std::string::npos);
+  CHECK(before_both.find(" before the DB was last written (") != std::string::npos);
+  CHECK(before_both.find("; runs since then: " + r1 + " clean, " + r2 +
                          " unclean; their writes are not in it.\n") != std::string::npos);
   // R1's post-session backup holds all R1 wrote, and lacks R2's writes.
   const auto after_r1 = restore_plan(post[0]);

@@ -92,8 +92,8 @@ BackupName name_from_bytes(std::string_view input) {
   const auto since_epoch = kEarliest + static_cast<std::int64_t>(stamp_bits % kSpan);
 
   constexpr BackupKind kKinds[] = {BackupKind::kPreSession, BackupKind::kPostSession,
-                                   BackupKind::kManual};
-  return BackupName{kKinds[bytes[0] % 3], Clock::time_point(seconds(since_epoch)),
+                                   BackupKind::kManual, BackupKind::kLive};
+  return BackupName{kKinds[bytes[0] % 4], Clock::time_point(seconds(since_epoch)),
                     static_cast<int>(1 + sequence_bits % 999999)};
 }
 

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <map>
 #include <set>
+#include <sstream>
 #include <vector>
 
 #include "common/yaml_documents.hpp"
@@ -29,7 +30,7 @@ const std::vector<Section>& known_sections() {
       {"db_safeguards",
        {"pre_session_backup_enabled", "post_session_backup_enabled", "backup_retention_count",
         "backup_keep_daily", "backup_keep_weekly", "integrity_check_on_startup",
-        "integrity_check_mode"}},
+        "integrity_check_mode", "in_session_backup_minutes"}},
       {"engine",
        {"command", "working_dir", "env", "stop_signal", "stop_grace_seconds", "clean_exit_codes",
         "error_patterns", "clean_stop_signals"}},
@@ -43,7 +44,7 @@ const std::vector<Section>& known_sections() {
 }
 
 // A single-valued key, its documented default, and where the Config keeps it.
-enum class Kind { kBool, kWholeNumber, kText };
+enum class Kind { kBool, kWholeNumber, kDecimal, kText };
 struct ScalarKey {
   std::string_view section;
   std::string_view key;
@@ -53,6 +54,11 @@ struct ScalarKey {
 };
 
 std::string text(bool value) { return value ? "true" : "false"; }
+std::string text(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
 
 const std::vector<ScalarKey>& scalar_keys() {
   static const std::vector<ScalarKey> kKeys{
@@ -82,6 +88,8 @@ const std::vector<ScalarKey>& scalar_keys() {
        [](const Config& c) {
          return std::string(to_string(c.db_safeguards.integrity_check_mode));
        }},
+      {"db_safeguards", "in_session_backup_minutes", Kind::kDecimal, "0",
+       [](const Config& c) { return text(c.db_safeguards.in_session_backup_minutes); }},
       {"engine", "stop_signal", Kind::kText, "SIGINT",
        [](const Config& c) { return c.engine.stop_signal; }},
       {"engine", "stop_grace_seconds", Kind::kWholeNumber, "30",
@@ -191,6 +199,13 @@ std::optional<std::string> written_value(const YAML::Node& node, Kind kind) {
       const auto value = whole_number(node.Scalar());
       if (!value) return std::nullopt;
       return std::to_string(*value);
+    }
+    case Kind::kDecimal: {
+      const std::string& written = node.Scalar();
+      char* end = nullptr;
+      const double value = std::strtod(written.c_str(), &end);
+      if (written.empty() || end != written.c_str() + written.size()) return std::nullopt;
+      return text(value);
     }
     case Kind::kText:
       return node.Scalar();

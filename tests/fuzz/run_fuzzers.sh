@@ -49,8 +49,9 @@ trap 'rm -rf "$scratch"' EXIT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-failed=0
-for target in config backup_name; do
+# One fuzzer; says how it went, and fails on a finding.
+fuzz_one() {
+  local target=$1
   fuzzer=$build/tests/fuzz/es_fuzz_$target
   corpus=tests/fuzz/corpus/$target
   work=$scratch/$target
@@ -69,7 +70,6 @@ for target in config backup_name; do
     echo "fuzz $target: ok, ${execs:-?} runs in $(($(date +%s) - started)) s," \
          "corpus $(ls "$work" | wc -l) inputs ($(ls "$corpus" | wc -l) checked in), ${coverage:-?}"
   else
-    failed=1
     # From the first report on (the broken invariant, the sanitizer's or
     # libFuzzer's), else the end of the log.
     report='invariant broken|runtime error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)'
@@ -84,7 +84,7 @@ for target in config backup_name; do
     if [ -n "$input" ]; then
       echo "fuzz $target: the input: $input (replay: $fuzzer $input)"
     fi
-    continue
+    return 1
   fi
   if [ "$merge" = 1 ]; then
     before=$(ls "$corpus" | wc -l)
@@ -94,5 +94,19 @@ for target in config backup_name; do
       >"$build/merge-$target.log" 2>&1
     echo "fuzz $target: merged $(($(ls "$corpus" | wc -l) - before)) new inputs into $corpus"
   fi
+}
+
+# The fuzzers run side by side, one per core, each for the whole time; each
+# one's report is printed when both are done.
+failed=0
+pids=()
+targets=(config backup_name)
+for target in "${targets[@]}"; do
+  fuzz_one "$target" >"$build/fuzz-$target.report" 2>&1 &
+  pids+=($!)
+done
+for i in "${!targets[@]}"; do
+  wait "${pids[$i]}" || failed=1
+  cat "$build/fuzz-${targets[$i]}.report"
 done
 exit "$failed"

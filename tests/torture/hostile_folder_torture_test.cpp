@@ -127,7 +127,8 @@ HostileFolder make_hostile_folder(const fs::path& live_db, const fs::path& folde
   HostileFolder made;
   const BackupStore store(live_db, folder);
   auto old = *parse_compact_stamp("20240101T000000Z");
-  for (const auto kind : {BackupKind::kPreSession, BackupKind::kPostSession, BackupKind::kManual}) {
+  for (const auto kind : {BackupKind::kPreSession, BackupKind::kPostSession, BackupKind::kManual,
+                          BackupKind::kLive}) {
     for (int i = retention_count + 1 + static_cast<int>(random() % 3); i > 0; --i) {
       old += std::chrono::seconds(1 + random() % 1000000);
       BackupName name{kind, old, 1 + static_cast<int>(random() % 3)};

@@ -155,6 +155,13 @@ check "and its summary says unclean with no post-session backup" \
            grep -q '\"post_session_backup\": null' '$dir/logs/latest.json'"
 check "and the DB still passes integrity_check" \
   bash -c "sqlite3 '$dir/live.db' 'PRAGMA integrity_check' | grep -qx ok"
+(cd "$dir" && sup report --config "$(winpath "$dir/engine-supervisor.yaml")" \
+   --output "$(winpath "$dir/report ü.html")" >/dev/null 2>&1)
+code=$?
+check "issue 12.5: report writes the page, with one run mark, marked unclean, and no script" \
+  bash -c "[ $code -eq 0 ] && [ \$(grep -c 'class=\"run-mark ' '$dir/report ü.html') -eq 1 ] &&
+           grep -q 'class=\"run-mark outcome-unclean\"' '$dir/report ü.html' &&
+           ! grep -q '<script' '$dir/report ü.html'"
 
 echo "== one DB file, two names (issue 11.1)"
 dir="$work/owner"

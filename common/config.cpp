@@ -1,4 +1,5 @@
 #include "common/config.hpp"
+#include "common/backup_name.hpp"
 #include "common/engine_errors.hpp"
 #include "common/utf8_path.hpp"
 #include "common/yaml_documents.hpp"
@@ -44,8 +45,10 @@ const std::vector<std::string_view>& known_stop_signals() {
 }
 
 const std::vector<std::string_view>& known_notify_events() {
-  static const std::vector<std::string_view> kEvents{"unclean", "aborted", "refused",
-                                                     "backup_failed", "check_failed", "warning"};
+  static const std::vector<std::string_view> kEvents{"unclean",      "aborted",
+                                                     "refused",      "backup_failed",
+                                                     "check_failed", "offsite_failed",
+                                                     "warning"};
   return kEvents;
 }
 
@@ -453,6 +456,42 @@ void read_notify(const Reader& r, const YAML::Node& root, Config& config) {
   n.timeout_seconds = r.get_int(node, "notify", "timeout_seconds", 30, 1, 3600);
 }
 
+void read_offsite(const Reader& r, const YAML::Node& root, Config& config) {
+  const auto node = r.section(root, "offsite", false);
+  if (!node.IsDefined()) return;
+  r.require_known_keys(node, "offsite",
+                       {"restic_repository", "password_file", "kinds", "keep_last", "keep_daily",
+                        "wait_seconds", "restic"});
+  auto& o = config.offsite;
+  o.restic_repository = r.get_string(node, "offsite", "restic_repository", "", /*required=*/true);
+  // A local folder resolves against this file's folder, as every path here.
+  if (o.restic_repository.find(':') == std::string::npos ||
+      (o.restic_repository.size() > 1 && o.restic_repository[1] == ':')) {
+    o.restic_repository = r.resolve(o.restic_repository).string();
+  }
+  o.password_file = r.resolve(r.get_path(node, "offsite", "password_file", "", /*required=*/true));
+  if (auto kinds = r.sequence(node, "offsite", "kinds", "[bak, post, live, manual]")) {
+    o.kinds.clear();
+    for (const auto& item : *kinds) {
+      const auto text = item.IsScalar() ? item.Scalar() : std::string("?");
+      if (!backup_kind_from_string(text)) {
+        r.fail(item.Mark(), "offsite.kinds",
+               "'" + text + "' is not a backup kind (allowed: bak, post, live, manual)");
+      }
+      if (std::find(o.kinds.begin(), o.kinds.end(), text) != o.kinds.end()) {
+        r.fail(item.Mark(), "offsite.kinds", "lists " + text + " twice; keep one");
+      }
+      o.kinds.push_back(text);
+    }
+  }
+  o.keep_last = r.get_int(node, "offsite", "keep_last", 30, 1, 100000);
+  o.keep_daily = r.get_int(node, "offsite", "keep_daily", 14, 0, 100000);
+  o.wait_seconds = r.get_int(node, "offsite", "wait_seconds", 120, 0, 86400);
+  if (const auto restic = r.get_path(node, "offsite", "restic", ""); !restic.empty()) {
+    o.restic = restic.find_first_of("/\\") == std::string::npos ? fs::path(restic) : r.resolve(restic);
+  }
+}
+
 void read_engine(const Reader& r, const YAML::Node& root, Config& config) {
   const auto node = r.section(root, "engine", false);
   auto& e = config.engine;
@@ -661,7 +700,7 @@ Result<Config> parse_config(std::string_view yaml_text, const fs::path& source) 
     if (!root.IsMap()) reader.fail(root.Mark(), "", "top level must be a mapping of sections");
     reader.require_known_keys(root, "",
                               {"database", "db_safeguards", "engine", "db_checks", "summary",
-                               "logging", "metrics", "ui", "notify"});
+                               "logging", "metrics", "ui", "notify", "offsite"});
     Config config;
     config.source_file = fs::absolute(source).lexically_normal();
     read_database(reader, root, config);
@@ -669,6 +708,7 @@ Result<Config> parse_config(std::string_view yaml_text, const fs::path& source) 
     read_engine(reader, root, config);
     read_db_checks(reader, root, config);
     read_notify(reader, root, config);
+    read_offsite(reader, root, config);
     read_dirs(reader, root, config);
     return config;
   } catch (const ConfigFault& fault) {
@@ -827,6 +867,18 @@ std::string render_config(const Config& c) {
     out << YAML::EndSeq;
     out << YAML::Key << "on" << YAML::Value << YAML::Flow << c.notify.on;
     out << YAML::Key << "timeout_seconds" << YAML::Value << c.notify.timeout_seconds;
+    out << YAML::EndMap;
+  }
+  if (c.offsite.enabled()) {
+    const auto& o = c.offsite;
+    out << YAML::Key << "offsite" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "restic_repository" << YAML::Value << Text{o.restic_repository};
+    out << YAML::Key << "password_file" << YAML::Value << Text{o.password_file.string()};
+    out << YAML::Key << "kinds" << YAML::Value << YAML::Flow << o.kinds;
+    out << YAML::Key << "keep_last" << YAML::Value << o.keep_last;
+    out << YAML::Key << "keep_daily" << YAML::Value << o.keep_daily;
+    out << YAML::Key << "wait_seconds" << YAML::Value << o.wait_seconds;
+    if (!o.restic.empty()) out << YAML::Key << "restic" << YAML::Value << Text{o.restic.string()};
     out << YAML::EndMap;
   }
   out << YAML::Key << "summary" << YAML::Value << YAML::BeginMap;

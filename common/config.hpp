@@ -99,8 +99,10 @@ struct DbCheckConfig {
 // notify: what runs when a run goes wrong (supervisor/notifier.hpp).
 struct NotifyConfig {
   std::vector<std::string> command;  // argv, as engine.command; empty: no notifier
-  // Of unclean, aborted, refused, backup_failed, check_failed, warning.
-  std::vector<std::string> on{"unclean", "aborted", "refused", "backup_failed", "check_failed"};
+  // Of unclean, aborted, refused, backup_failed, check_failed,
+  // offsite_failed, warning.
+  std::vector<std::string> on{"unclean",      "aborted",       "refused", "backup_failed",
+                              "check_failed", "offsite_failed"};
   int timeout_seconds = 30;
 
   bool operator==(const NotifyConfig&) const = default;
@@ -109,6 +111,23 @@ struct NotifyConfig {
 // The events notify.on may name.
 const std::vector<std::string_view>& known_notify_events();
 
+// offsite: copies of the verified backups in a restic repository
+// (supervisor/offsite.hpp); off while restic_repository is empty.
+struct OffsiteConfig {
+  std::string restic_repository;  // as restic takes it: a folder, sftp:user@host:/path, s3:…
+  std::filesystem::path password_file;  // absolute; never readable by others
+  std::vector<std::string> kinds{"bak", "post", "live", "manual"};  // which backups go
+  int keep_last = 30;   // restic forget --keep-last, for this DB's snapshots
+  int keep_daily = 14;  // restic forget --keep-daily
+  int wait_seconds = 120;  // at the run's end, for a copy still running
+  // The restic program: empty for `restic` on PATH (or restic.exe beside
+  // engine-supervisor.exe on Windows).
+  std::filesystem::path restic;
+
+  bool enabled() const { return !restic_repository.empty(); }
+  bool operator==(const OffsiteConfig&) const = default;
+};
+
 struct Config {
   std::filesystem::path source_file;  // empty when built from --db
   DatabaseConfig database;
@@ -116,6 +135,7 @@ struct Config {
   EngineConfig engine;
   std::vector<DbCheckConfig> db_checks;
   NotifyConfig notify;
+  OffsiteConfig offsite;
   std::filesystem::path summary_dir;  // absolute
   std::filesystem::path logging_dir;  // absolute
   std::string logging_level = "info";

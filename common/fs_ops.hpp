@@ -58,6 +58,11 @@ namespace es {
 // Bytes available to this user on the filesystem that holds `folder`.
 [[nodiscard]] Result<std::uintmax_t> available_space(const std::filesystem::path& folder);
 
+// The permission bits others than the owner have on `file` (POSIX: mode &
+// 077), for a secret that must stay the owner's: 0 when none. Windows keeps
+// access in ACLs, not in mode bits: always 0 there.
+[[nodiscard]] Result<unsigned> permissions_of_others(const std::filesystem::path& file);
+
 // Removes write permission for everyone.
 [[nodiscard]] Result<void> make_read_only(const std::filesystem::path& file);
 

@@ -112,6 +112,12 @@ Result<std::uintmax_t> available_space(const fs::path& folder) {
   return static_cast<std::uintmax_t>(info.f_bavail) * info.f_frsize;
 }
 
+Result<unsigned> permissions_of_others(const fs::path& file) {
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0) return os_error("stat of", file, errno);
+  return static_cast<unsigned>(info.st_mode & 077);
+}
+
 Result<void> make_read_only(const fs::path& file) {
   struct stat info {};
   if (::stat(file.c_str(), &info) != 0) return os_error("stat of", file, errno);

@@ -101,6 +101,13 @@ Result<std::uintmax_t> available_space(const fs::path& folder) {
   return static_cast<std::uintmax_t>(available.QuadPart);
 }
 
+Result<unsigned> permissions_of_others(const fs::path& file) {
+  if (GetFileAttributesW(file.wstring().c_str()) == INVALID_FILE_ATTRIBUTES) {
+    return win_error("attributes of", file);
+  }
+  return 0u;
+}
+
 Result<void> make_read_only(const fs::path& file) {
   const DWORD attributes = GetFileAttributesW(file.wstring().c_str());
   if (attributes == INVALID_FILE_ATTRIBUTES) return win_error("attributes of", file);

@@ -21,6 +21,10 @@ bool process_exists(long pid);
 // Empty if the OS cannot say.
 std::filesystem::path executable_path();
 
+// Where the program `name` is found on PATH, as a child started with argv[0]
+// `name` would find it (Windows: `name.exe`); empty when it is not.
+std::filesystem::path find_on_path(const std::string& name);
+
 // The shell an operator of this platform pastes commands into: sh on POSIX,
 // PowerShell on Windows (cmd.exe is legacy there; PowerShell is the default
 // terminal's shell).

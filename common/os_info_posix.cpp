@@ -2,6 +2,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
+#include <string_view>
 
 #include "common/os_info.hpp"
 
@@ -11,6 +13,21 @@ long current_process_id() { return static_cast<long>(::getpid()); }
 
 bool process_exists(long pid) {
   return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+}
+
+std::filesystem::path find_on_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string_view folders = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  while (true) {
+    const auto colon = folders.find(':');
+    const auto folder = folders.substr(0, colon);
+    const auto candidate = std::filesystem::path(folder.empty() ? "." : std::string(folder)) / name;
+    if (::access(candidate.c_str(), X_OK) == 0 && std::filesystem::is_regular_file(candidate)) {
+      return candidate;
+    }
+    if (colon == std::string_view::npos) return {};
+    folders.remove_prefix(colon + 1);
+  }
 }
 
 std::filesystem::path executable_path() {

@@ -4,7 +4,10 @@
 #include <shellapi.h>
 
 #include "common/os_info.hpp"
+#include "common/utf8_path.hpp"
 #include "common/win32_text.hpp"
+
+#include <string_view>
 
 namespace es {
 
@@ -16,6 +19,24 @@ bool process_exists(long pid) {
   // this one may not open it; a pid no process has is an invalid parameter.
   if (!process.valid()) return GetLastError() == ERROR_ACCESS_DENIED;
   return WaitForSingleObject(process.get(), 0) == WAIT_TIMEOUT;
+}
+
+std::filesystem::path find_on_path(const std::string& name) {
+  const wchar_t* path = _wgetenv(L"PATH");
+  std::wstring_view folders = path ? path : L"";
+  const auto file = utf8_path(name + ".exe");
+  while (!folders.empty()) {
+    const auto semicolon = folders.find(L';');
+    const auto folder = folders.substr(0, semicolon);
+    if (!folder.empty()) {
+      const auto candidate = std::filesystem::path(std::wstring(folder)) / file;
+      std::error_code ec;
+      if (std::filesystem::is_regular_file(candidate, ec)) return candidate;
+    }
+    if (semicolon == std::wstring_view::npos) break;
+    folders.remove_prefix(semicolon + 1);
+  }
+  return {};
 }
 
 std::filesystem::path executable_path() {

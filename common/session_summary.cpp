@@ -94,6 +94,7 @@ json to_json(const SessionSummary& s) {
         {"db_checks", h.db_checks},
         {"backups_deleted", to_json(h.backups_deleted)},
         {"in_session_backups", h.in_session_backups},
+        {"offsite", h.offsite},
         {"continuity", h.continuity},
         {"continuity_details", h.continuity_details},
         {"open_after_engine", holders_json(h.open_after_engine)},

@@ -70,6 +70,9 @@ struct DbHealth {
   // The in-session backups (in_session_backup.hpp's to_json); null when
   // db_safeguards.in_session_backup_minutes is 0 or the engine never ran.
   nlohmann::json in_session_backups = nullptr;
+  // The off-site copies (offsite.hpp's OffsiteCopier::finish); null when
+  // offsite: is not configured or the engine was not going to start.
+  nlohmann::json offsite = nullptr;
   // Is the DB as the last run left it? db_continuity's verdict, and what it
   // compared (see common/db_continuity.hpp).
   std::string continuity = "not_checked";

@@ -77,4 +77,6 @@ void EventLoop::poll() {
 
 void EventLoop::stop() { impl_->io.stop(); }
 
+void EventLoop::post(std::function<void()> handler) { asio::post(impl_->io, std::move(handler)); }
+
 }  // namespace es

@@ -62,6 +62,9 @@ class EventLoop {
   // Runs the handlers that are ready now, without waiting.
   void poll();
   void stop();
+  // Runs `handler` on the loop's thread; callable from any thread (a stop
+  // requested elsewhere reaches the loop this way).
+  void post(std::function<void()> handler);
 
  private:
   struct Impl;

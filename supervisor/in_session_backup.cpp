@@ -52,6 +52,7 @@ struct InSessionBackups::State {
   int abandoned = 0;
   int skipped_unchanged = 0;
   int skipped_busy = 0;
+  std::function<void()> on_taken;  // set before the first tick
 
   void copy(std::stop_token stop) {
     const BackupStore store(db, backup_dir);
@@ -65,6 +66,7 @@ struct InSessionBackups::State {
                        {"at", iso8601_utc(started)},
                        {"seconds", result->seconds}});
       taken_backups.push_back(std::move(*result));
+      if (on_taken) on_taken();
     } else if (stop.stop_requested()) {
       ++abandoned;
       spdlog::info("in-session backup of {} abandoned: the engine is stopping", db.string());
@@ -119,6 +121,8 @@ void InSessionBackups::tick() {
   s.copying = true;
   s.worker = std::jthread([state = state_.get()](std::stop_token stop) { state->copy(stop); });
 }
+
+void InSessionBackups::on_taken(std::function<void()> handler) { state_->on_taken = std::move(handler); }
 
 void InSessionBackups::stop() {
   state_->stopped = true;

@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,6 +52,10 @@ class InSessionBackups {
   // Starts a copy unless one is running, a stop was requested, or the DB
   // has not changed since the last copy (or the baseline).
   void tick();
+
+  // Called on the copy's thread after each copy kept (the off-site copier
+  // takes it from there).
+  void on_taken(std::function<void()> handler);
 
   // Abandons a running copy and takes no more. Returns at once.
   void stop();

@@ -32,6 +32,7 @@
 #include "supervisor/event_loop.hpp"
 #include "supervisor/in_session_backup.hpp"
 #include "supervisor/notifier.hpp"
+#include "supervisor/offsite.hpp"
 #include "supervisor/restore_resume.hpp"
 #include "supervisor/run_recovery.hpp"
 
@@ -459,6 +460,25 @@ class Session {
            "); if this supervisor dies, the next start cannot tell");
     }
     marked_running_ = true;
+    start_offsite_copies();
+  }
+
+  // 5b. Off-site copies, beside the session on a thread of their own: the
+  // pre-session backup just taken, and any an earlier run left uncopied.
+  void start_offsite_copies() {
+    if (!config_.offsite.enabled() || offsite_) return;
+    offsite_ = std::make_unique<OffsiteCopier>(config_.offsite, config_.database.path,
+                                               config_.database.backup_dir, run_id_);
+    offsite_->sync();
+    if (in_session_) in_session_->on_taken([this] { offsite_->sync(); });
+  }
+
+  // Waits (offsite.wait_seconds at most) for the copies under way; what
+  // failed is a warning and an offsite_failed event, never another outcome.
+  void finish_offsite_copies() {
+    if (!offsite_) return;
+    summary_.db_health.offsite = offsite_->finish();
+    for (const auto& failure : offsite_->failures()) warn(failure);
   }
 
   // From the lock on, a stop signal never kills the supervisor mid-step (a
@@ -700,6 +720,7 @@ class Session {
     post_backup_seconds_ = taken->seconds;
     record_retention(*taken);
     spdlog::info("post-session backup {} written and verified", taken->file.path.string());
+    if (offsite_) offsite_->sync();
   }
 
   // One of the two writes the supervisor makes to the live DB (the other
@@ -789,6 +810,7 @@ class Session {
     // A full disk under logging.dir: said on the console when it happened,
     // and here, in the summary, with how many lines the logs lack.
     for (const auto& failure : log_write_failures()) warn(failure);
+    finish_offsite_copies();
     summary_.log_cap = session_log_cap_report();
     if (!summary_.log_cap.is_null()) {
       warn("the session log reached its cap (logging.max_session_log_mb: " +
@@ -961,6 +983,7 @@ class Session {
   std::optional<SessionLock> lock_;
   std::unique_ptr<EngineWatch> watch_;
   std::unique_ptr<InSessionBackups> in_session_;  // when db_safeguards asks for them
+  std::unique_ptr<OffsiteCopier> offsite_;  // when offsite: is configured, from mark_running on
   std::string run_id_;
   SessionSummary summary_;
   EngineTreeRecord engine_tree_;  // the engine's tree as last seen, for the lock file

@@ -10,8 +10,7 @@
 #include "common/fs_ops.hpp"
 #include "common/json_text.hpp"
 #include "common/os_info.hpp"
-#include "supervisor/engine_process.hpp"
-#include "supervisor/event_loop.hpp"
+#include "supervisor/child_command.hpp"
 
 namespace es {
 namespace fs = std::filesystem;
@@ -20,7 +19,6 @@ namespace {
 
 constexpr std::size_t kKeptLines = 10;
 constexpr std::size_t kKeptLineBytes = 500;
-constexpr int kTimeoutTimer = 1;
 
 bool check_failed(const SessionSummary& s) {
   const auto& h = s.db_health;
@@ -60,6 +58,10 @@ std::vector<RunEvent> run_events(const SessionSummary& s, const std::string& db)
                           : "post-session check: " + h.post_session_integrity.value_or("");
     events.push_back({"check_failed", run + ": " + first_line(what)});
   }
+  if (h.offsite.is_object() && !h.offsite.value("failed", nlohmann::json::array()).empty()) {
+    events.push_back({"offsite_failed",
+                      run + ": " + first_line(h.offsite["failed"].front().get<std::string>())});
+  }
   if (!h.warnings.empty()) {
     events.push_back({"warning", run + ": " + first_line(h.warnings.front()) +
                                      (h.warnings.size() > 1
@@ -94,49 +96,28 @@ NotifyResult run_one(const NotifyConfig& config, const RunEvent& event, const No
                      const fs::path& input) {
   NotifyResult result;
   result.event = event.event;
-  const auto started = std::chrono::steady_clock::now();
-  EngineSpec spec;
-  spec.argv = config.command;
-  spec.working_dir = fs::current_path();
-  spec.extra_env = {{"ENGINE_SUPERVISOR_EVENT", event.event},
-                    {"ENGINE_SUPERVISOR_RUN_ID", context.run_id},
-                    {"ENGINE_SUPERVISOR_DB", context.db},
-                    {"ENGINE_SUPERVISOR_SUMMARY", context.summary_file},
-                    {"ENGINE_SUPERVISOR_MESSAGE", event.message}};
-  spec.run_id = (context.run_id.empty() ? std::to_string(current_process_id()) : context.run_id) +
-                "-notify-" + event.event;
-  spec.stop_signal = "SIGTERM";
-  spec.stop_grace = std::chrono::seconds(1);
-  spec.stdin_file = input;
-  EventLoop loop;
-  bool ended = false;
-  auto process = EngineProcess::spawn(
-      loop, spec,
-      [&](OutputStream, std::span<const std::string_view> lines) {
-        for (const auto line : lines) {
-          // On the console and in the logs too: whoever watches sees it.
-          spdlog::info("[notify {}] {}", event.event, line);
-          if (result.output.size() < kKeptLines) {
-            result.output.emplace_back(line.substr(0, kKeptLineBytes));
-          }
-        }
-      },
-      [&](const EngineExit& exit) {
-        result.exit_code = exit.exit_code;
-        if (exit.signal) result.signal = exit.signal_name();
-        ended = true;
-        loop.stop();
-      });
-  if (!process) {
-    result.error = process.error().message;
-    return result;
-  }
-  loop.arm_timer(kTimeoutTimer, std::chrono::seconds(config.timeout_seconds), [&] {
-    result.timed_out = true;
-    (*process)->kill_tree();
-  });
-  if (!ended) loop.run();
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ChildCommand command;
+  command.argv = config.command;
+  command.extra_env = {{"ENGINE_SUPERVISOR_EVENT", event.event},
+                       {"ENGINE_SUPERVISOR_RUN_ID", context.run_id},
+                       {"ENGINE_SUPERVISOR_DB", context.db},
+                       {"ENGINE_SUPERVISOR_SUMMARY", context.summary_file},
+                       {"ENGINE_SUPERVISOR_MESSAGE", event.message}};
+  command.name = (context.run_id.empty() ? std::to_string(current_process_id()) : context.run_id) +
+                 "-notify-" + event.event;
+  command.stdin_file = input;
+  command.timeout = std::chrono::seconds(config.timeout_seconds);
+  command.on_line = [&](std::string_view line) {
+    // On the console and in the logs too: whoever watches sees it.
+    spdlog::info("[notify {}] {}", event.event, line);
+    if (result.output.size() < kKeptLines) result.output.emplace_back(line.substr(0, kKeptLineBytes));
+  };
+  const auto ran = run_child(command);
+  result.exit_code = ran.exit_code;
+  result.signal = ran.signal;
+  result.timed_out = ran.timed_out;
+  result.seconds = ran.seconds;
+  result.error = ran.error;
   return result;
 }
 

@@ -14,6 +14,8 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -155,6 +157,15 @@ class Pipe {
   int fds_[2];
 };
 
+// Several children may run at once, each watched on a thread of its own
+// (the engine, and restic copying a backup off site beside it), and each
+// watcher reaps with waitpid(-1): it must, as the subreaper of what the
+// engine orphans. So one can reap another's child. What a watcher reaps
+// that is not its own goes here, under one lock, and the owner finds it:
+// every watcher hears each SIGCHLD, and looks here after its own waitpid.
+std::mutex g_reaped_mutex;
+std::map<pid_t, int> g_reaped_for_others;  // pid -> its wait status
+
 class PosixEngineProcess final : public EngineProcess {
  public:
   PosixEngineProcess(asio::io_context& io, OutputHandler on_output, ExitHandler on_exit)
@@ -191,6 +202,11 @@ class PosixEngineProcess final : public EngineProcess {
     }
 
     pid_ = child;
+    {
+      // A status kept for an earlier process with this pid is not this one's.
+      std::lock_guard lock(g_reaped_mutex);
+      g_reaped_for_others.erase(child);
+    }
     // Also from the parent, so the group exists before any stop is sent.
     ::setpgid(child, child);
     out.close_write();
@@ -269,13 +285,24 @@ class PosixEngineProcess final : public EngineProcess {
     if (finished_) return;
     // This process is a child subreaper: its children are the engine and
     // whatever of the engine's tree lost its parent. All are reaped here.
-    for (;;) {
-      int status = 0;
-      const pid_t got = ::waitpid(-1, &status, WNOHANG);
-      if (got <= 0) break;  // 0: none exited yet; -1 (ECHILD): no children left
-      if (got == pid_) {
+    {
+      std::lock_guard lock(g_reaped_mutex);
+      for (;;) {
+        int status = 0;
+        const pid_t got = ::waitpid(-1, &status, WNOHANG);
+        if (got <= 0) break;  // 0: none exited yet; -1 (ECHILD): no children left
+        if (got == pid_) {
+          reaped_ = true;
+          engine_status_ = status;
+        } else {
+          g_reaped_for_others[got] = status;
+        }
+      }
+      if (const auto mine = g_reaped_for_others.find(pid_);
+          !reaped_ && mine != g_reaped_for_others.end()) {
         reaped_ = true;
-        engine_status_ = status;
+        engine_status_ = mine->second;
+        g_reaped_for_others.erase(mine);
       }
     }
     if (!reaped_) return;

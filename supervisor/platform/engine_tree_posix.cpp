@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <csignal>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <sstream>
 
@@ -70,6 +71,14 @@ void signal_member(const ProcessEntry& member, int signal) {
   ::kill(static_cast<pid_t>(member.pid), signal);
 }
 
+// The process groups of every tree watched now. The supervisor is the
+// subreaper of all its children, so the engine's tree, seen as "what
+// descends from the supervisor", would take in a helper running beside it
+// (restic copying a backup off site) and stop it as the engine's leftover.
+// Each tree leaves out the others' groups.
+std::mutex g_groups_mutex;
+std::set<long> g_tree_groups;
+
 }  // namespace
 
 LiveEngineTree::LiveEngineTree(const std::string& run_id) {
@@ -85,6 +94,10 @@ LiveEngineTree::LiveEngineTree(const std::string& run_id) {
 }
 
 LiveEngineTree::~LiveEngineTree() {
+  if (engine_ > 0) {
+    std::lock_guard lock(g_groups_mutex);
+    g_tree_groups.erase(static_cast<long>(engine_));
+  }
   if (cgroup_procs_fd_ >= 0) ::close(cgroup_procs_fd_);
   (void)remove_cgroup();
 }
@@ -122,6 +135,10 @@ void LiveEngineTree::join_in_child() const noexcept {
 
 void LiveEngineTree::engine_started(pid_t engine) {
   engine_ = engine;
+  {
+    std::lock_guard lock(g_groups_mutex);
+    g_tree_groups.insert(static_cast<long>(engine));
+  }
   if (cgroup_procs_fd_ < 0) return;
   ::close(cgroup_procs_fd_);
   cgroup_procs_fd_ = -1;
@@ -141,8 +158,13 @@ void LiveEngineTree::engine_started(pid_t engine) {
 }
 
 std::vector<ProcessEntry> LiveEngineTree::members() const {
-  return select_engine_tree(read_process_table(), static_cast<long>(::getpid()),
-                            static_cast<long>(engine_), cgroup_members(cgroup_dir_));
+  auto tree = select_engine_tree(read_process_table(), static_cast<long>(::getpid()),
+                                 static_cast<long>(engine_), cgroup_members(cgroup_dir_));
+  std::lock_guard lock(g_groups_mutex);
+  std::erase_if(tree, [&](const ProcessEntry& p) {
+    return p.group != static_cast<long>(engine_) && g_tree_groups.contains(p.group);
+  });
+  return tree;
 }
 
 std::string LiveEngineTree::command_of(const ProcessEntry& member) const {

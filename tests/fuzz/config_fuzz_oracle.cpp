@@ -38,6 +38,9 @@ const std::vector<Section>& known_sections() {
       {"logging", {"dir", "level", "keep_sessions", "max_session_log_mb"}},
       {"metrics", {"textfile"}},
       {"notify", {"command", "on", "timeout_seconds"}},
+      {"offsite",
+       {"restic_repository", "password_file", "kinds", "keep_last", "keep_daily", "wait_seconds",
+        "restic"}},
       {"ui", {"pause_on_exit", "console"}},
   };
   return kSections;

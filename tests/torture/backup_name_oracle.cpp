@@ -44,7 +44,7 @@ std::optional<OracleName> oracle_parse(std::string_view file_name, std::string_v
   }
   // [0-9], never \d: only ASCII digits count.
   static const std::regex kRest(
-      R"(\.(bak|post|manual)\.)"                                             // .kind.
+      R"(\.(bak|post|manual|live)\.)"                                           // .kind.
       R"((([0-9]{4})([0-9]{2})([0-9]{2})T([0-9]{2})([0-9]{2})([0-9]{2})Z))"  // stamp
       R"((-([1-9][0-9]{0,5}))?)");                                           // -N
   const std::string rest(file_name.substr(db_file_name.size()));

@@ -163,6 +163,20 @@ check "issue 12.5: report writes the page, with one run mark, marked unclean, an
            grep -q 'class=\"run-mark outcome-unclean\"' '$dir/report ü.html' &&
            ! grep -q '<script' '$dir/report ü.html'"
 
+echo "== in-session backups (issue 13.1)"
+dir="$work/in session"
+mkdir -p "$dir"
+make_db "$dir/live.db" 500
+run_config "$dir" --seconds 5 --interval-ms 20
+sed -i 's/^engine:/db_safeguards:\n  in_session_backup_minutes: 0.02\nengine:/' "$dir/engine-supervisor.yaml"
+(cd "$dir" && sup run --config "$(winpath "$dir/engine-supervisor.yaml")" >"$work/in-session.log" 2>&1)
+code=$?
+check "issue 13.1: a run with in_session_backup_minutes 0.02 keeps the newest 2 live backups, each verified" \
+  bash -c "[ $code -eq 0 ] && [ \$(ls '$dir/backups' | grep -c '^live\.db\.live\.') -eq 2 ] &&
+           for f in '$dir'/backups/live.db.live.*; do sqlite3 \"\$f\" 'PRAGMA integrity_check' | grep -qx ok || exit 1; done &&
+           grep -q '\"in_session_backups\"' '$dir/logs/latest.json' &&
+           ! ls '$dir/backups' | grep -q '\.tmp'"
+
 echo "== one DB file, two names (issue 11.1)"
 dir="$work/owner"
 alias_dir="$work/alias"

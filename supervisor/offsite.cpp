@@ -1,0 +1,299 @@
+#include "supervisor/offsite.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "common/backup_store.hpp"
+#include "common/fs_ops.hpp"
+#include "common/os_info.hpp"
+#include "common/time_stamp.hpp"
+
+namespace es {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr auto kListTimeout = std::chrono::seconds(300);
+constexpr auto kCopyTimeout = std::chrono::hours(6);
+constexpr std::size_t kKeptErrorBytes = 300;
+
+std::string install_hint() {
+  if (operator_shell_style() == ShellStyle::kPowerShell) {
+    return "put restic.exe (https://restic.net) beside engine-supervisor.exe, or set "
+           "offsite.restic to its path";
+  }
+  return "install it (Debian, Ubuntu: apt install restic), or set offsite.restic to its path";
+}
+
+// A repository address as a summary or a log may show it: a password in it
+// (rest:https://user:secret@host/) becomes ***.
+std::string redacted(const std::string& repository) {
+  const auto scheme = repository.find("://");
+  if (scheme == std::string::npos) return repository;
+  const auto at = repository.find('@', scheme + 3);
+  const auto slash = repository.find('/', scheme + 3);
+  if (at == std::string::npos || (slash != std::string::npos && slash < at)) return repository;
+  return repository.substr(0, scheme + 3) + "***" + repository.substr(at);
+}
+
+}  // namespace
+
+std::string offsite_db_tag(const fs::path& db) {
+  auto name = db.filename().string();
+  std::replace(name.begin(), name.end(), ',', '_');
+  return "db=" + name;
+}
+
+Restic::Restic(OffsiteConfig config, std::string name)
+    : config_(std::move(config)), name_(std::move(name)) {
+  if (auto program = find_program(config_)) program_ = *program;
+}
+
+Result<fs::path> Restic::find_program(const OffsiteConfig& config) {
+  if (!config.restic.empty()) {
+    if (config.restic.has_parent_path()) {
+      std::error_code ec;
+      if (fs::is_regular_file(config.restic, ec)) return config.restic;
+      return Error{ExitCode::kConfigInvalid, "offsite.restic " + config.restic.string() +
+                                                 " does not exist: " + install_hint()};
+    }
+    if (auto found = find_on_path(config.restic.string()); !found.empty()) return found;
+    return Error{ExitCode::kConfigInvalid,
+                 "offsite.restic '" + config.restic.string() + "' is not on PATH: " + install_hint()};
+  }
+  if (const auto beside = executable_path().parent_path() / "restic.exe";
+      !executable_path().empty() && beside.extension() == executable_path().extension() &&
+      fs::is_regular_file(beside)) {
+    return beside;
+  }
+  if (auto found = find_on_path("restic"); !found.empty()) return found;
+  return Error{ExitCode::kConfigInvalid, "restic was not found, so no off-site copy was made: " +
+                                             install_hint()};
+}
+
+Result<void> Restic::check_password_file(const OffsiteConfig& config) {
+  const auto& file = config.password_file;
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) {
+    return Error{ExitCode::kConfigInvalid,
+                 "offsite.password_file " + file.string() +
+                     " is not a file: write the repository's password in it (one line), then "
+                     "chmod 600 it"};
+  }
+  auto others = permissions_of_others(file);
+  if (!others) return others.error();
+  if (*others != 0) {
+    return Error{ExitCode::kConfigInvalid,
+                 fmt::format("offsite.password_file {} can be read or changed by others (mode "
+                             "bits {:03o} beyond the owner's): no off-site copy is made with it; "
+                             "chmod 600 {}",
+                             file.string(), *others, file.string())};
+  }
+  return {};
+}
+
+ChildResult Restic::run(const std::vector<std::string>& args,
+                        const std::function<void(std::string_view)>& on_line,
+                        std::chrono::seconds timeout, std::stop_token stop) const {
+  ChildCommand command;
+  command.argv = {program_.empty() ? std::string("restic") : program_.string()};
+  command.argv.insert(command.argv.end(), args.begin(), args.end());
+  // Never in the arguments, which every user's `ps` shows.
+  command.extra_env = {{"RESTIC_REPOSITORY", config_.restic_repository},
+                       {"RESTIC_PASSWORD_FILE", config_.password_file.string()}};
+  command.name = name_ + "-restic";
+  command.timeout = timeout;
+  command.on_line = on_line;
+  return run_child(command, stop);
+}
+
+Result<nlohmann::json> Restic::snapshots(const std::string& db_name, std::stop_token stop) const {
+  std::string out, last_error;
+  const auto ran = run(
+      {"snapshots", "--json", "--no-lock", "--tag", db_name},
+      [&](std::string_view line) {
+        if (line.starts_with("[") || !out.empty()) {
+          out += line;
+        } else {
+          last_error = std::string(line.substr(0, kKeptErrorBytes));
+        }
+      },
+      kListTimeout, stop);
+  if (!ran.ok()) {
+    return Error{ExitCode::kIoError, "restic snapshots of " + redacted(config_.restic_repository) +
+                                         " failed: " + ran.cause() +
+                                         (last_error.empty() ? "" : ": " + last_error)};
+  }
+  auto list = nlohmann::json::parse(out, nullptr, false);
+  if (!list.is_array()) list = nlohmann::json::array();
+  return Result<nlohmann::json>(boost::system::in_place_value, std::move(list));
+}
+
+struct OffsiteCopier::State {
+  OffsiteConfig config;
+  fs::path db, backup_dir;
+  std::string run_id;
+  Restic restic;
+  std::optional<std::string> unusable;  // no restic, or a bad password file: why
+
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool wanted = false;   // a sync was asked for and has not started
+  bool syncing = false;
+  nlohmann::json copied = nlohmann::json::array();
+  std::vector<std::string> failures;
+  std::jthread worker;
+
+  State(const OffsiteConfig& offsite, fs::path db_path, fs::path backups, std::string id)
+      : config(offsite), db(std::move(db_path)), backup_dir(std::move(backups)), run_id(std::move(id)),
+        restic(offsite, run_id) {}
+
+  void fail(const std::string& why) {
+    std::lock_guard lock(mutex);
+    failures.push_back(why);
+  }
+
+  // The local backups of the configured kinds that no snapshot of this DB
+  // holds, oldest first.
+  std::vector<BackupFile> missing(const nlohmann::json& snapshots) const {
+    std::set<std::string> held;
+    for (const auto& snapshot : snapshots) {
+      for (const auto& path : snapshot.value("paths", nlohmann::json::array())) {
+        if (path.is_string()) held.insert(fs::path(path.get<std::string>()).filename().string());
+      }
+    }
+    std::vector<BackupFile> wanted_files;
+    for (const auto& backup : BackupStore(db, backup_dir).list()) {
+      const auto kind = std::string(to_string(backup.name.kind));
+      if (std::find(config.kinds.begin(), config.kinds.end(), kind) == config.kinds.end()) continue;
+      if (!held.contains(backup.path.filename().string())) wanted_files.push_back(backup);
+    }
+    std::reverse(wanted_files.begin(), wanted_files.end());  // list() is newest first
+    return wanted_files;
+  }
+
+  void copy_one(const BackupFile& backup, std::stop_token token) {
+    std::string snapshot_id, last_error;
+    const auto kind = std::string(to_string(backup.name.kind));
+    const auto ran = restic.run(
+        {"backup", "--json", "--tag", "engine-supervisor", "--tag", offsite_db_tag(db), "--tag",
+         "kind=" + kind, "--tag", "run=" + run_id, backup.path.string()},
+        [&](std::string_view line) {
+          const auto message = nlohmann::json::parse(line, nullptr, false);
+          if (message.is_object()) {
+            if (message.value("message_type", "") == "summary") {
+              snapshot_id = message.value("snapshot_id", "");
+            }
+          } else if (!line.empty()) {
+            last_error = std::string(line.substr(0, kKeptErrorBytes));
+          }
+        },
+        kCopyTimeout, token);
+    if (ran.stopped) return;  // the next run copies it
+    if (!ran.ok()) {
+      fail("off-site copy of " + backup.path.string() + " to " + redacted(config.restic_repository) +
+           " failed: " + ran.cause() + (last_error.empty() ? "" : ": " + last_error));
+      return;
+    }
+    spdlog::info("off-site copy of {} made: restic snapshot {} in {:.1f} s", backup.path.string(),
+                 snapshot_id.substr(0, 8), ran.seconds);
+    std::lock_guard lock(mutex);
+    copied.push_back({{"file", backup.path.filename().string()},
+                      {"kind", kind},
+                      {"snapshot", snapshot_id},
+                      {"seconds", ran.seconds}});
+  }
+
+  void sync_once(std::stop_token token) {
+    auto snapshots = restic.snapshots(offsite_db_tag(db), token);
+    if (!snapshots) {
+      if (!token.stop_requested()) fail(snapshots.error().message);
+      return;
+    }
+    for (const auto& backup : missing(*snapshots)) {
+      if (token.stop_requested()) return;
+      copy_one(backup, token);
+    }
+  }
+
+  void work(std::stop_token token) {
+    std::unique_lock lock(mutex);
+    while (true) {
+      changed.wait(lock, [&] { return wanted || token.stop_requested(); });
+      if (token.stop_requested()) return;
+      wanted = false;
+      syncing = true;
+      lock.unlock();
+      sync_once(token);
+      lock.lock();
+      syncing = false;
+      changed.notify_all();
+    }
+  }
+};
+
+OffsiteCopier::OffsiteCopier(const OffsiteConfig& config, fs::path db, fs::path backup_dir,
+                             std::string run_id)
+    : state_(std::make_unique<State>(config, std::move(db), std::move(backup_dir), std::move(run_id))) {
+  auto& s = *state_;
+  if (auto program = Restic::find_program(config); !program) {
+    s.unusable = program.error().message;
+  } else if (auto password = Restic::check_password_file(config); !password) {
+    s.unusable = password.error().message;
+  }
+  if (s.unusable) {
+    s.failures.push_back(*s.unusable);
+    return;
+  }
+  s.worker = std::jthread([state = state_.get()](std::stop_token token) { state->work(token); });
+}
+
+OffsiteCopier::~OffsiteCopier() {
+  if (state_->worker.joinable()) {
+    state_->worker.request_stop();
+    state_->changed.notify_all();
+  }
+}
+
+void OffsiteCopier::sync() {
+  auto& s = *state_;
+  if (s.unusable) return;
+  std::lock_guard lock(s.mutex);
+  s.wanted = true;
+  s.changed.notify_all();
+}
+
+nlohmann::json OffsiteCopier::finish() {
+  auto& s = *state_;
+  bool left = false;
+  if (s.worker.joinable()) {
+    std::unique_lock lock(s.mutex);
+    const auto done = [&] { return !s.wanted && !s.syncing; };
+    if (!s.changed.wait_for(lock, std::chrono::seconds(s.config.wait_seconds), done)) {
+      left = true;
+      s.failures.push_back(fmt::format(
+          "an off-site copy was still running after offsite.wait_seconds ({} s); it was stopped, "
+          "and the next run copies what it did not",
+          s.config.wait_seconds));
+    }
+    lock.unlock();
+    s.worker.request_stop();
+    s.changed.notify_all();
+    s.worker.join();
+  }
+  std::lock_guard lock(s.mutex);
+  return {{"repository", redacted(s.config.restic_repository)},
+          {"copied", s.copied},
+          {"failed", s.failures},
+          {"left_to_next_run", left}};
+}
+
+const std::vector<std::string>& OffsiteCopier::failures() const { return state_->failures; }
+
+}  // namespace es

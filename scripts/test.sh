@@ -27,12 +27,13 @@ phase "build and test (RelWithDebInfo, -Werror), torture suite in its short mode
 ES_TORTURE_MODE=short build_and_test build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 phase "build and test under ASan + UBSan"
-# Optimised (-O2 -g): the tests run at twice -O0's speed under the
-# sanitizers, which pays for the slower compile. The .deb is the native
-# build's to test: a package of a sanitized binary proves nothing more.
+# Debug (-O0): with -O2, GCC 12's -Wmaybe-uninitialized fires inside
+# <regex> under ASan (a known false positive), and -Werror stops the build.
+# The .deb is the native build's to test: a package of a sanitized binary
+# proves nothing more.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   skip_tests='^packaging:' \
-  build_and_test build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DENGINE_SUPERVISOR_SANITIZE=ON \
+  build_and_test build-sanitize -DCMAKE_BUILD_TYPE=Debug -DENGINE_SUPERVISOR_SANITIZE=ON \
   -DENGINE_SUPERVISOR_BUILD_TORTURE=OFF
 
 phase "fuzzers, 60 s each, side by side"

@@ -21,7 +21,7 @@ packages=(
   prometheus-node-exporter curl
   clang libclang-rt-14-dev
   chromium fonts-dejavu-core
-  restic
+  restic openssh-server
 )
 # bench/run_all.sh compares against supervisord.
 for arg in "$@"; do

@@ -29,6 +29,7 @@ ChildResult run_child(const ChildCommand& command, std::stop_token stop) {
   spec.stop_signal = "SIGTERM";
   spec.stop_grace = std::chrono::seconds(1);
   spec.stdin_file = command.stdin_file;
+  spec.helper = true;
   EventLoop loop;
   bool ended = false;
   auto process = EngineProcess::spawn(

@@ -46,6 +46,9 @@ struct EngineSpec {
   // What the child reads on stdin; empty for nothing (/dev/null, NUL). A
   // notifier reads the run's summary there (supervisor/notifier.hpp).
   std::filesystem::path stdin_file = {};
+  // A helper (child_command.hpp), not the engine: where it runs is not
+  // news for the operator's log.
+  bool helper = false;
 };
 
 

@@ -53,6 +53,8 @@ int main(int argc, char** argv) {
   auto* backups_cmd = app.add_subcommand("backups", "List this DB's backups, newest first");
   add_target_options(*backups_cmd, backups.target);
   backups_cmd->add_flag("--json", backups.json, "Print the list as JSON");
+  backups_cmd->add_flag("--offsite", backups.offsite,
+                        "List the off-site repository's snapshots of this DB (offsite:)");
 
   es::RunOptions run;
   run.version = ENGINE_SUPERVISOR_VERSION;
@@ -100,10 +102,13 @@ int main(int argc, char** argv) {
   auto* restore_cmd =
       app.add_subcommand("restore", "Put a verified backup in place of the DB (moves the old aside)");
   add_target_options(*restore_cmd, restore.target);
-  auto* restore_backup = restore_cmd->add_option("backup", restore.backup, "The backup file");
+  auto* restore_backup = restore_cmd->add_option(
+      "backup", restore.backup, "The backup file (with --offsite: a restic snapshot id)");
   auto* restore_latest = restore_cmd->add_flag(
       "--latest", restore.latest, "The newest backup of any kind that passes integrity_check");
   restore_backup->excludes(restore_latest);
+  restore_cmd->add_flag("--offsite", restore.offsite,
+                        "Restore from the off-site repository (offsite:): a snapshot id, or --latest");
   restore_cmd->add_flag("--dry-run", restore.dry_run, "Print the plan; change nothing");
   restore_cmd->add_flag("--yes", restore.yes, "Do not ask for confirmation");
 

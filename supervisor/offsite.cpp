@@ -13,6 +13,7 @@
 #include "common/fs_ops.hpp"
 #include "common/os_info.hpp"
 #include "common/time_stamp.hpp"
+#include "supervisor/offsite_ledger.hpp"
 
 namespace es {
 namespace fs = std::filesystem;
@@ -31,8 +32,8 @@ std::string install_hint() {
   return "install it (Debian, Ubuntu: apt install restic), or set offsite.restic to its path";
 }
 
-// A repository address as a summary or a log may show it: a password in it
-// (rest:https://user:secret@host/) becomes ***.
+}  // namespace
+
 std::string redacted(const std::string& repository) {
   const auto scheme = repository.find("://");
   if (scheme == std::string::npos) return repository;
@@ -41,8 +42,6 @@ std::string redacted(const std::string& repository) {
   if (at == std::string::npos || (slash != std::string::npos && slash < at)) return repository;
   return repository.substr(0, scheme + 3) + "***" + repository.substr(at);
 }
-
-}  // namespace
 
 std::string offsite_db_tag(const fs::path& db) {
   auto name = db.filename().string();
@@ -113,26 +112,75 @@ ChildResult Restic::run(const std::vector<std::string>& args,
   return run_child(command, stop);
 }
 
-Result<nlohmann::json> Restic::snapshots(const std::string& db_name, std::stop_token stop) const {
+Result<std::string> Restic::run_for_output(const std::vector<std::string>& args,
+                                           std::chrono::seconds timeout, std::stop_token stop,
+                                           const std::string& what) const {
   std::string out, last_error;
   const auto ran = run(
-      {"snapshots", "--json", "--no-lock", "--tag", db_name},
+      args,
       [&](std::string_view line) {
-        if (line.starts_with("[") || !out.empty()) {
+        if (line.starts_with("[") || line.starts_with("{") || !out.empty()) {
           out += line;
-        } else {
+        } else if (!line.empty()) {
           last_error = std::string(line.substr(0, kKeptErrorBytes));
         }
       },
-      kListTimeout, stop);
+      timeout, stop);
   if (!ran.ok()) {
-    return Error{ExitCode::kIoError, "restic snapshots of " + redacted(config_.restic_repository) +
+    return Error{ExitCode::kIoError, "restic " + what + " in " + redacted(config_.restic_repository) +
                                          " failed: " + ran.cause() +
                                          (last_error.empty() ? "" : ": " + last_error)};
   }
-  auto list = nlohmann::json::parse(out, nullptr, false);
+  return out;
+}
+
+Result<nlohmann::json> Restic::snapshots(const std::string& db_name, std::stop_token stop) const {
+  auto out = run_for_output({"snapshots", "--json", "--no-lock", "--tag", db_name}, kListTimeout,
+                            stop, "snapshots (listing " + db_name + ")");
+  if (!out) return out.error();
+  auto list = nlohmann::json::parse(*out, nullptr, false);
   if (!list.is_array()) list = nlohmann::json::array();
   return Result<nlohmann::json>(boost::system::in_place_value, std::move(list));
+}
+
+Result<void> Restic::restore(const std::string& id, const fs::path& target,
+                             std::stop_token stop) const {
+  auto out = run_for_output({"restore", id, "--target", target.string()}, kCopyTimeout, stop,
+                            "restore of snapshot " + id);
+  if (!out) return out.error();
+  return {};
+}
+
+Result<nlohmann::json> Restic::forget(const std::string& db_tag, int keep_last, int keep_daily,
+                                      std::stop_token stop) const {
+  // One group: restic's default groups by path, and every backup file has
+  // a path of its own, so each group would keep its one snapshot.
+  std::vector<std::string> args{"forget", "--json", "--tag", db_tag, "--group-by="};
+  if (keep_last > 0) args.insert(args.end(), {"--keep-last", std::to_string(keep_last)});
+  if (keep_daily > 0) args.insert(args.end(), {"--keep-daily", std::to_string(keep_daily)});
+  auto out = run_for_output(args, kCopyTimeout, stop, "forget (offsite.keep_last, keep_daily)");
+  if (!out) return out.error();
+  nlohmann::json removed = nlohmann::json::array();
+  const auto groups = nlohmann::json::parse(*out, nullptr, false);
+  if (groups.is_array()) {
+    for (const auto& group : groups) {
+      if (!group.is_object() || !group.contains("remove") || !group["remove"].is_array()) continue;
+      for (const auto& snapshot : group["remove"]) removed.push_back(snapshot);
+    }
+  }
+  return Result<nlohmann::json>(boost::system::in_place_value, std::move(removed));
+}
+
+Result<void> Restic::prune(std::stop_token stop) const {
+  auto out = run_for_output({"prune"}, kCopyTimeout, stop, "prune");
+  if (!out) return out.error();
+  return {};
+}
+
+Result<void> Restic::unlock_stale(std::stop_token stop) const {
+  auto out = run_for_output({"unlock"}, kListTimeout, stop, "unlock (of stale locks)");
+  if (!out) return out.error();
+  return {};
 }
 
 struct OffsiteCopier::State {
@@ -141,18 +189,21 @@ struct OffsiteCopier::State {
   std::string run_id;
   Restic restic;
   std::optional<std::string> unusable;  // no restic, or a bad password file: why
+  OffsiteLedger ledger;  // the worker's alone once it runs
+  bool unlocked = false;  // the worker's: stale locks removed at its first sync
 
   std::mutex mutex;
   std::condition_variable changed;
   bool wanted = false;   // a sync was asked for and has not started
   bool syncing = false;
   nlohmann::json copied = nlohmann::json::array();
+  nlohmann::json keep_policy;  // null until forget and prune ran in this run
   std::vector<std::string> failures;
   std::jthread worker;
 
   State(const OffsiteConfig& offsite, fs::path db_path, fs::path backups, std::string id)
       : config(offsite), db(std::move(db_path)), backup_dir(std::move(backups)), run_id(std::move(id)),
-        restic(offsite, run_id) {}
+        restic(offsite, run_id), ledger(OffsiteLedger::read(db)) {}
 
   void fail(const std::string& why) {
     std::lock_guard lock(mutex);
@@ -172,13 +223,29 @@ struct OffsiteCopier::State {
     for (const auto& backup : BackupStore(db, backup_dir).list()) {
       const auto kind = std::string(to_string(backup.name.kind));
       if (std::find(config.kinds.begin(), config.kinds.end(), kind) == config.kinds.end()) continue;
-      if (!held.contains(backup.path.filename().string())) wanted_files.push_back(backup);
+      const auto name = backup.path.filename().string();
+      if (!held.contains(name) && !ledger.forgotten.contains(name)) wanted_files.push_back(backup);
     }
-    std::reverse(wanted_files.begin(), wanted_files.end());  // list() is newest first
+    // Oldest first; in one second, in the order a run takes them, so that
+    // keep_last keeps the post-session backup over its pre-session one.
+    const auto rank = [](BackupKind kind) {
+      switch (kind) {
+        case BackupKind::kPreSession: return 0;
+        case BackupKind::kLive: return 1;
+        case BackupKind::kPostSession: return 2;
+        case BackupKind::kManual: return 3;
+      }
+      return 3;
+    };
+    std::stable_sort(wanted_files.begin(), wanted_files.end(), [&](const auto& a, const auto& b) {
+      return std::tuple(a.name.stamp, rank(a.name.kind), a.name.sequence) <
+             std::tuple(b.name.stamp, rank(b.name.kind), b.name.sequence);
+    });
     return wanted_files;
   }
 
-  void copy_one(const BackupFile& backup, std::stop_token token) {
+  // Whether the copy was made.
+  bool copy_one(const BackupFile& backup, std::stop_token token) {
     std::string snapshot_id, last_error;
     const auto kind = std::string(to_string(backup.name.kind));
     const auto ran = restic.run(
@@ -195,11 +262,11 @@ struct OffsiteCopier::State {
           }
         },
         kCopyTimeout, token);
-    if (ran.stopped) return;  // the next run copies it
+    if (ran.stopped) return false;  // the next run copies it
     if (!ran.ok()) {
       fail("off-site copy of " + backup.path.string() + " to " + redacted(config.restic_repository) +
            " failed: " + ran.cause() + (last_error.empty() ? "" : ": " + last_error));
-      return;
+      return false;
     }
     spdlog::info("off-site copy of {} made: restic snapshot {} in {:.1f} s", backup.path.string(),
                  snapshot_id.substr(0, 8), ran.seconds);
@@ -208,18 +275,52 @@ struct OffsiteCopier::State {
                       {"kind", kind},
                       {"snapshot", snapshot_id},
                       {"seconds", ran.seconds}});
+    return true;
+  }
+
+  // offsite.keep_last and keep_daily, after a sync that copied everything
+  // it tried, at most once a day: forget, then prune.
+  void apply_keep_policy(std::stop_token token) {
+    if (config.keep_last <= 0 && config.keep_daily <= 0) return;
+    if (!ledger.prune_due(Clock::now())) return;
+    const auto removed = restic.forget(offsite_db_tag(db), config.keep_last, config.keep_daily, token);
+    if (!removed) {
+      if (!token.stop_requested()) fail(removed.error().message);
+      return;
+    }
+    for (const auto& snapshot : *removed) {
+      for (const auto& path : snapshot.value("paths", nlohmann::json::array())) {
+        if (path.is_string()) ledger.forgotten.insert(fs::path(path.get<std::string>()).filename().string());
+      }
+    }
+    const auto pruned = restic.prune(token);
+    if (pruned) ledger.pruned_at = Clock::now();
+    if (!pruned && !token.stop_requested()) fail(pruned.error().message);
+    if (auto written = ledger.write(db, backup_dir); !written) fail(written.error().message);
+    spdlog::info("off-site keep policy (keep_last {}, keep_daily {}) applied to {}: {} snapshot(s) "
+                 "forgotten{}",
+                 config.keep_last, config.keep_daily, redacted(config.restic_repository),
+                 removed->size(), pruned ? ", their space pruned" : "; prune did not finish");
+    std::lock_guard lock(mutex);
+    keep_policy = {{"forgotten", removed->size()}, {"pruned", pruned.has_value()}};
   }
 
   void sync_once(std::stop_token token) {
+    // A failure here shows again, with its cause, in the listing just below.
+    if (!unlocked) unlocked = restic.unlock_stale(token).has_value();
     auto snapshots = restic.snapshots(offsite_db_tag(db), token);
     if (!snapshots) {
       if (!token.stop_requested()) fail(snapshots.error().message);
       return;
     }
+    bool all_copied = true, any_copied = false;
     for (const auto& backup : missing(*snapshots)) {
       if (token.stop_requested()) return;
-      copy_one(backup, token);
+      const bool made = copy_one(backup, token);
+      all_copied = all_copied && made;
+      any_copied = any_copied || made;
     }
+    if (any_copied && all_copied && !token.stop_requested()) apply_keep_policy(token);
   }
 
   void work(std::stop_token token) {
@@ -291,7 +392,8 @@ nlohmann::json OffsiteCopier::finish() {
   return {{"repository", redacted(s.config.restic_repository)},
           {"copied", s.copied},
           {"failed", s.failures},
-          {"left_to_next_run", left}};
+          {"left_to_next_run", left},
+          {"keep_policy", s.keep_policy}};
 }
 
 const std::vector<std::string>& OffsiteCopier::failures() const { return state_->failures; }

@@ -61,11 +61,40 @@ class Restic {
   [[nodiscard]] Result<nlohmann::json> snapshots(const std::string& db_name,
                                                  std::stop_token stop = {}) const;
 
+  // Writes snapshot `id`'s file under `target` (at its original path
+  // inside it, as `restic restore --target` does).
+  [[nodiscard]] Result<void> restore(const std::string& id, const std::filesystem::path& target,
+                                     std::stop_token stop = {}) const;
+
+  // Forgets the snapshots tagged `db_tag` that keep_last and keep_daily do
+  // not keep, all of them as one group; returns the forgotten snapshots.
+  // Then prune() frees their space.
+  [[nodiscard]] Result<nlohmann::json> forget(const std::string& db_tag, int keep_last,
+                                              int keep_daily, std::stop_token stop = {}) const;
+  [[nodiscard]] Result<void> prune(std::stop_token stop = {}) const;
+
+  // Removes stale locks only (`restic unlock`): those of a restic that was
+  // killed on this host, or not refreshed for 30 minutes. A copy stopped
+  // at offsite.wait_seconds, a power cut or a SIGKILL leaves one, and the
+  // next forget or prune would refuse to start beside it.
+  [[nodiscard]] Result<void> unlock_stale(std::stop_token stop = {}) const;
+
  private:
+  // Runs restic; the JSON it prints (a line starting with '[' or '{') is
+  // the result. A failure names `what` and the repository, with restic's
+  // last line of complaint.
+  [[nodiscard]] Result<std::string> run_for_output(const std::vector<std::string>& args,
+                                                   std::chrono::seconds timeout, std::stop_token stop,
+                                                   const std::string& what) const;
+
   OffsiteConfig config_;
   std::filesystem::path program_;
   std::string name_;
 };
+
+// A repository address as a summary or a log may show it: a password in it
+// (rest:https://user:secret@host/) becomes ***.
+std::string redacted(const std::string& repository);
 
 // The tag that names a DB's snapshots: `db=<file name>` (commas, which
 // restic reads as tag separators, become '_').

@@ -153,5 +153,158 @@ TEST_CASE("issue 13.2: a copy still running at offsite.wait_seconds is stopped, 
   CHECK(second.exit_code == 0);
   const auto copied = files_of(f.latest_summary()["db_health"]["offsite"]["copied"]);
   CHECK(copied.contains(pre));
+  INFO(f.latest_summary()["db_health"]["offsite"].dump());
   CHECK(f.latest_summary()["db_health"]["offsite"]["failed"].empty());
+}
+
+namespace {
+
+test::CommandResult supervisor(const test::RunFixture& f, std::vector<std::string> args) {
+  std::vector<std::string> argv{test::supervisor_binary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"--config", f.config().string()});
+  return test::run_command(argv);
+}
+
+// restic's own backup of `file` into f's repository, with these tags.
+std::string restic_backup(const test::RunFixture& f, const fs::path& file, const std::vector<std::string>& tags) {
+  std::vector<std::string> argv{"/usr/bin/env", "RESTIC_PASSWORD_FILE=" + (f.dir / "restic.pw").string(),
+                                kRestic, "backup", "--json", "--repo", (f.dir / "repo").string()};
+  for (const auto& tag : tags) argv.insert(argv.end(), {"--tag", tag});
+  argv.push_back(file.string());
+  const auto made = test::run_command(argv);
+  REQUIRE(made.exit_code == 0);
+  const auto summary = made.out.substr(made.out.rfind("{\"message_type\":\"summary\""));
+  return nlohmann::json::parse(summary.substr(0, summary.find('\n')))["snapshot_id"];
+}
+
+bool download_folder_left(const test::RunFixture& f) {
+  for (const auto& entry : fs::directory_iterator(f.dir / "backups")) {
+    if (entry.path().filename().string().find(".offsite-restore.") != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("issue 13.2: backups --offsite lists this DB's snapshots; restore --offsite downloads, checks, and restores through the verified path") {
+  if (!have_restic()) {
+    MESSAGE("SKIPPED: restic is not installed (" << kRestic << ")");
+    return;
+  }
+  test::RunFixture f;
+  make_repository(f);
+  f.configure({"--seconds", "0.3"}, 10, "", offsite_yaml(f));
+  REQUIRE(f.run().exit_code == 0);
+  const auto summary = f.latest_summary();
+  const std::string pre = summary["db_health"]["pre_session_backup"];
+  const std::string post = summary["db_health"]["post_session_backup"];
+  const auto rows_at_end = test::count_rows(f.dir / "backups" / post);
+
+  // Another DB's snapshot in the same repository is never this DB's.
+  test::write_file(f.dir / "other.db", "not this DB");
+  const auto other_id = restic_backup(f, f.dir / "other.db", {"engine-supervisor", "db=other.db", "kind=bak"});
+
+  auto listed = supervisor(f, {"backups", "--offsite", "--json"});
+  INFO(listed.err);
+  REQUIRE(listed.exit_code == 0);
+  const auto rows = nlohmann::json::parse(listed.out);
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0]["file"] == post);  // newest first
+  CHECK(rows[0]["kind"] == "post");
+  CHECK(rows[1]["file"] == pre);
+  CHECK(rows[1]["run_id"] == summary["run_id"]);
+  const std::string pre_id = rows[1]["short_id"];
+  const auto table = supervisor(f, {"backups", "--offsite"});
+  CHECK(table.out.find("snapshot") == 0);
+  CHECK(table.out.find(pre_id) != std::string::npos);
+
+  // A newer snapshot of this DB that is damaged: --latest says so and takes
+  // the next older one.
+  const auto damaged = f.dir / "damaged" / post;
+  fs::create_directories(damaged.parent_path());
+  fs::copy_file(f.dir / "backups" / post, damaged);
+  const auto page = static_cast<std::uintmax_t>(test::page_size_of(damaged));
+  test::overwrite(damaged, page, fs::file_size(damaged) - page, 'Z');  // every page but the first
+  restic_backup(f, damaged, {"engine-supervisor", "db=live.db", "kind=post"});
+
+  // The live DB damaged in a page.
+  test::overwrite(f.db(), 2 * test::page_size_of(f.db()) + 50, 200, 'Z');
+  const auto restored = supervisor(f, {"restore", "--offsite", "--latest", "--yes"});
+  INFO(restored.out, restored.err);
+  REQUIRE(restored.exit_code == 0);
+  CHECK(restored.err.find("does not pass integrity_check") != std::string::npos);
+  CHECK(restored.err.find("trying the next older one") != std::string::npos);
+  CHECK(restored.out.find("restored off-site snapshot " + rows[0]["short_id"].get<std::string>()) == 0);
+  CHECK(test::count_rows(f.db()) == rows_at_end);
+  CHECK_FALSE(download_folder_left(f));
+  bool moved_aside = false;
+  for (const auto& entry : fs::directory_iterator(f.dir.path())) {
+    moved_aside = moved_aside || entry.path().filename().string().starts_with("live.db.replaced.");
+  }
+  CHECK(moved_aside);  // the damaged DB kept, never deleted
+  CHECK(test::read_file(f.dir / "live.db.supervisor-history.jsonl").find("off-site snapshot") != std::string::npos);
+
+  // A named snapshot, by its short id; a dry run changes nothing and leaves no download.
+  const auto before = test::folder_contents(f.dir.path());
+  const auto plan = supervisor(f, {"restore", "--offsite", pre_id, "--dry-run"});
+  CHECK(plan.exit_code == 0);
+  CHECK(plan.err.find("dry run: nothing was changed") != std::string::npos);
+  CHECK(test::folder_contents(f.dir.path()) == before);
+  CHECK_FALSE(download_folder_left(f));
+
+  // Another DB's snapshot, or one that does not exist: refused, nothing changed.
+  const auto other = supervisor(f, {"restore", "--offsite", other_id.substr(0, 8), "--yes"});
+  CHECK(other.exit_code == 64);
+  CHECK(other.err.find("only snapshots tagged db=live.db are this DB's") != std::string::npos);
+  CHECK(supervisor(f, {"restore", "--offsite", "deadbeef", "--yes"}).exit_code == 64);
+  CHECK(test::folder_contents(f.dir.path()) == before);
+
+  // Without an offsite: section, both commands say what is missing.
+  f.configure({"--seconds", "0.3"});
+  const auto none = supervisor(f, {"backups", "--offsite"});
+  CHECK(none.exit_code == 64);
+  CHECK(none.err.find("no offsite.restic_repository") != std::string::npos);
+}
+
+TEST_CASE("issue 13.2: offsite.keep_last and keep_daily are applied after a copy, at most once a day, and a forgotten backup is not copied again") {
+  if (!have_restic()) {
+    MESSAGE("SKIPPED: restic is not installed (" << kRestic << ")");
+    return;
+  }
+  test::RunFixture f;
+  make_repository(f);
+  f.configure({"--seconds", "0.2"}, 10, "", offsite_yaml(f, "  keep_last: 1\n  keep_daily: 0\n"));
+  REQUIRE(f.run().exit_code == 0);
+  auto summary = f.latest_summary();
+  auto offsite = summary["db_health"]["offsite"];
+  INFO(offsite.dump());
+  REQUIRE(offsite["keep_policy"].is_object());
+  CHECK(offsite["keep_policy"]["forgotten"] == 1);
+  CHECK(offsite["keep_policy"]["pruned"] == true);
+  auto listed = snapshots(f);
+  REQUIRE(listed.size() == 1);
+  CHECK(fs::path(listed[0]["paths"][0].get<std::string>()).filename() ==
+        summary["db_health"]["post_session_backup"].get<std::string>());
+  const auto ledger = nlohmann::json::parse(test::read_file(f.dir / "live.db.supervisor-offsite.json"));
+  CHECK(ledger["forgotten"] == nlohmann::json::array({summary["db_health"]["pre_session_backup"]}));
+
+  // The next run copies only its own two, and does not forget again today.
+  REQUIRE(f.run().exit_code == 0);
+  summary = f.latest_summary();
+  offsite = summary["db_health"]["offsite"];
+  CHECK(files_of(offsite["copied"]) == std::set<std::string>{summary["db_health"]["pre_session_backup"],
+                                                             summary["db_health"]["post_session_backup"]});
+  CHECK(offsite["keep_policy"].is_null());
+  CHECK(snapshots(f).size() == 3);
+
+  // A day later, it does.
+  auto aged = nlohmann::json::parse(test::read_file(f.dir / "live.db.supervisor-offsite.json"));
+  aged["pruned_at"] = "2020-01-01T00:00:00Z";
+  test::write_file(f.dir / "live.db.supervisor-offsite.json", aged.dump());
+  REQUIRE(f.run().exit_code == 0);
+  offsite = f.latest_summary()["db_health"]["offsite"];
+  REQUIRE(offsite["keep_policy"].is_object());
+  CHECK(offsite["keep_policy"]["forgotten"] == 4);
+  CHECK(snapshots(f).size() == 1);
 }

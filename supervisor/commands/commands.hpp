@@ -35,6 +35,7 @@ ExitCode run_backup_command(const BackupOptions& options);
 struct BackupsOptions {
   TargetOptions target;
   bool json = false;
+  bool offsite = false;  // the off-site repository's snapshots of this DB
 };
 ExitCode run_backups_command(const BackupsOptions& options);
 
@@ -72,8 +73,9 @@ ExitCode run_report_command(const ReportOptions& options);
 
 struct RestoreOptions {
   TargetOptions target;
-  std::optional<std::string> backup;
+  std::optional<std::string> backup;  // with offsite: a restic snapshot id
   bool latest = false;
+  bool offsite = false;
   bool dry_run = false;
   bool yes = false;
 };

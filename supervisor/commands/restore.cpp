@@ -18,6 +18,7 @@
 #include "common/utf8_path.hpp"
 #include "supervisor/commands/commands.hpp"
 #include "supervisor/commands/config_source.hpp"
+#include "supervisor/offsite_snapshots.hpp"
 #include "supervisor/restore_resume.hpp"
 
 namespace es {
@@ -57,6 +58,59 @@ Result<fs::path> choose_backup(const RestoreOptions& options, const BackupStore&
     message += " No backup of this DB passes integrity_check.";
   }
   return Error{ExitCode::kIntegrityFailed, message};
+}
+
+// The snapshot named (an id or its prefix), or with --latest the newest
+// whose file passes integrity_check, downloaded into `downloaded`: the same
+// check a local backup passes before anything moves.
+Result<fs::path> choose_offsite_backup(const RestoreOptions& options, const Config& config,
+                                       std::optional<DownloadedSnapshot>& downloaded,
+                                       std::string& chosen) {
+  const auto restic = open_offsite(config, "restore");
+  if (!restic) return restic.error();
+  const auto db = config.database.path;
+  auto listed = list_offsite_snapshots(*restic, db);
+  if (!listed) return listed.error();
+  const auto where = " in the off-site repository " + redacted(config.offsite.restic_repository);
+  std::vector<OffsiteSnapshot> candidates;
+  if (options.latest) {
+    candidates = *listed;
+  } else {
+    for (const auto& snapshot : *listed) {
+      if (!options.backup->empty() && snapshot.id.starts_with(*options.backup)) candidates.push_back(snapshot);
+    }
+    if (candidates.size() > 1) {
+      return Error{ExitCode::kUsage, "snapshot id '" + *options.backup + "' matches " +
+                                         std::to_string(candidates.size()) +
+                                         " snapshots of " + db.filename().string() + where +
+                                         "; give more of it"};
+    }
+  }
+  if (candidates.empty()) {
+    return Error{ExitCode::kUsage,
+                 (options.latest ? "no snapshot of " + db.filename().string()
+                                 : "no snapshot '" + *options.backup + "' of " + db.filename().string()) +
+                     where + " (only snapshots tagged " + offsite_db_tag(db) +
+                     " are this DB's); `engine-supervisor backups --offsite` lists them"};
+  }
+  std::string failures;
+  for (const auto& snapshot : candidates) {
+    auto got = download_offsite_snapshot(*restic, snapshot, db, config.database.backup_dir);
+    if (!got) return got.error();
+    const auto report = run_integrity_check(got->file(), CheckMode::kFull);
+    if (report.ok() && report.page_count > 0) {
+      console_write(ConsoleStream::kErr, "off-site snapshot " + describe(snapshot) +
+                                             " downloaded and checked (integrity_check ok)\n");
+      downloaded.emplace(std::move(*got));
+      chosen = "off-site snapshot " + describe(snapshot);
+      return downloaded->file();
+    }
+    const auto why = "off-site snapshot " + describe(snapshot) + " does not pass integrity_check (" +
+                     report.first_failure() + ")";
+    spdlog::warn("{}{}", why, options.latest ? "; trying the next older one" : "");
+    failures += why + "; ";
+  }
+  return Error{ExitCode::kIntegrityFailed, failures + "nothing was changed"};
 }
 
 // On a terminal, ask; off one, only --yes may go ahead.
@@ -131,8 +185,12 @@ ExitCode run_restore_command(const RestoreOptions& options) {
   }
 
   const BackupStore store(config.database.path, config.database.backup_dir);
-  auto backup = choose_backup(options, store);
+  std::optional<DownloadedSnapshot> downloaded;  // removed when the restore is done
+  std::string restored_from;
+  auto backup = options.offsite ? choose_offsite_backup(options, config, downloaded, restored_from)
+                                : choose_backup(options, store);
   if (!backup) return fail(backup.error());
+  if (restored_from.empty()) restored_from = backup->string();
   const auto plan = plan_restore(config.database.path, *backup);
   console_write(ConsoleStream::kErr, plan.describe());
   if (options.dry_run) {
@@ -161,14 +219,14 @@ ExitCode run_restore_command(const RestoreOptions& options) {
   }
   const auto report = run_integrity_check(config.database.path, CheckMode::kFull);
   record_restore(RunHistory(RunHistory::path_for(config.database.path)), config.database.path,
-                 backup->string(), moved_aside, restored.has_value(), report);
+                 restored_from, moved_aside, restored.has_value(), report);
   if (!restored) return fail(restored.error());
   if (!report.ok()) {
     return fail(Error{ExitCode::kIntegrityFailed,
                       "restored " + config.database.path.string() +
                           " but its integrity_check says: " + report.first_failure()});
   }
-  console_write(ConsoleStream::kOut, "restored " + backup->string() + " to " +
+  console_write(ConsoleStream::kOut, "restored " + restored_from + " to " +
                                          config.database.path.string() + " (integrity_check ok)\n");
   return ExitCode::kSuccess;
 }

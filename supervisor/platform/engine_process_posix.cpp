@@ -189,7 +189,7 @@ class PosixEngineProcess final : public EngineProcess {
     grace_ = spec.stop_grace;
     // Before the fork: the subreaper must be in place before the engine can
     // orphan anything, and the cgroup before the child joins it.
-    tree_ = std::make_unique<LiveEngineTree>(spec.run_id);
+    tree_ = std::make_unique<LiveEngineTree>(spec.run_id, spec.helper);
     const pid_t parent = ::getpid();
     const pid_t child = ::fork();
     if (child < 0) {

@@ -81,7 +81,8 @@ std::set<long> g_tree_groups;
 
 }  // namespace
 
-LiveEngineTree::LiveEngineTree(const std::string& run_id) {
+LiveEngineTree::LiveEngineTree(const std::string& run_id, bool helper)
+    : placement_level_(helper ? spdlog::level::debug : spdlog::level::info) {
   // Orphans of the engine come here, not to init: a wrapper shell's child
   // after the shell exits, a helper that double-forked and setsid()'d. They
   // stay descendants, so they can be found and stopped with the engine.
@@ -122,7 +123,8 @@ void LiveEngineTree::drop_cgroup(const std::string& why) {
   cgroup_procs_fd_ = -1;
   if (!cgroup_dir_.empty()) ::rmdir(cgroup_dir_.c_str());
   cgroup_dir_.clear();
-  spdlog::info("the engine runs without a cgroup of its own: {}. Its processes are tracked as "
+  spdlog::log(placement_level_,
+              "the engine runs without a cgroup of its own: {}. Its processes are tracked as "
                "the supervisor's descendants (child subreaper) and by its process group",
                why);
 }
@@ -154,7 +156,7 @@ void LiveEngineTree::engine_started(pid_t engine) {
                 " (moving a process needs write access to the supervisor's own cgroup)");
     return;
   }
-  spdlog::info("the engine runs in the cgroup {}", cgroup_dir_);
+  spdlog::log(placement_level_, "the engine runs in the cgroup {}", cgroup_dir_);
 }
 
 std::vector<ProcessEntry> LiveEngineTree::members() const {

@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include <spdlog/common.h>
+
 #include "common/engine_tree.hpp"
 
 namespace es {
@@ -28,7 +30,7 @@ class LiveEngineTree {
   // cgroup (v2); where that cannot be done (no cgroup v2, no write access,
   // no delegation), says why once in the log and goes on without: the
   // subreaper and the process group still track the tree.
-  explicit LiveEngineTree(const std::string& run_id);
+  LiveEngineTree(const std::string& run_id, bool helper);
   ~LiveEngineTree();  // removes the cgroup, if it is empty
   LiveEngineTree(const LiveEngineTree&) = delete;
   LiveEngineTree& operator=(const LiveEngineTree&) = delete;
@@ -71,6 +73,7 @@ class LiveEngineTree {
   void make_cgroup(const std::string& run_id);
   void drop_cgroup(const std::string& why);
 
+  spdlog::level::level_enum placement_level_;  // where it runs: info for the engine
   pid_t engine_ = -1;
   std::string cgroup_dir_;
   int cgroup_procs_fd_ = -1;  // opened before the fork, for join_in_child

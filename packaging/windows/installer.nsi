@@ -6,7 +6,13 @@
 ; operator wrote.
 ;
 ; makensis -DBUILD_DIR=<folder with engine-supervisor.exe> -DSOURCE_DIR=<repo>
-;          [-DENGINE_NAME=<name shown on the shortcut>] installer.nsi
+;          [-DENGINE_NAME=<name shown on the shortcut>]
+;          [-DRESTIC_EXE=<a Windows restic.exe to offer>] installer.nsi
+;
+; With RESTIC_EXE (scripts/build-windows.sh passes it when
+; packaging/windows/restic.exe or $ES_RESTIC_EXE exists), a component,
+; checked by default, puts restic.exe beside engine-supervisor.exe, where
+; the off-site copies (offsite:, docs/offsite.md) find it.
 
 Unicode true
 ; A 64-bit installer: it runs where a 64-bit engine-supervisor.exe runs.
@@ -72,6 +78,20 @@ Section /o "Scheduled start (Task Scheduler)" SecTask
   Pop $0
   DetailPrint "schtasks returned $0"
 SectionEnd
+
+!ifdef RESTIC_EXE
+Section "restic.exe, for off-site copies (offsite:)" SecRestic
+  SetOutPath "$INSTDIR"
+  ; A restic.exe the operator put there is theirs: kept, and never removed.
+  IfFileExists "$INSTDIR\restic.exe" 0 bundle
+    DetailPrint "$INSTDIR\restic.exe exists: kept as it is"
+    Goto restic_done
+  bundle:
+  File "/oname=restic.exe" "${RESTIC_EXE}"
+  WriteRegDWORD HKLM "Software\engine-supervisor" "BundledRestic" 1
+  restic_done:
+SectionEnd
+!endif
 
 ; Replaces INSTALL_DIR with $INSTDIR in the file on the stack.
 Function FillInstallDir
@@ -146,6 +166,11 @@ Section "Uninstall"
   Delete "$INSTDIR\docs\*.md"
   Delete "$INSTDIR\docs\session-summary.schema.json"
   RMDir "$INSTDIR\docs"
+  ; Only the restic.exe this installer put there.
+  ReadRegDWORD $0 HKLM "Software\engine-supervisor" "BundledRestic"
+  StrCmp $0 1 0 +2
+    Delete "$INSTDIR\restic.exe"
+  DeleteRegKey HKLM "Software\engine-supervisor"
   Delete "$INSTDIR\uninstall.exe"
   ; engine-supervisor.yaml is the operator's now, and the DB, backups and
   ; logs were never ours to remove: the folder stays if anything is left.

@@ -15,8 +15,7 @@ trap 'wineserver -k >/dev/null 2>&1 || true; rm -rf "$scratch"' EXIT
 export HOME=$scratch/home WINEPREFIX=$scratch/prefix
 mkdir -p "$HOME"
 
-makensis -V2 -DBUILD_DIR="$build" -DSOURCE_DIR="$root" -DENGINE_NAME="demo engine" \
-  "$root/packaging/windows/installer.nsi"
+ES_RESTIC_EXE=/nonexistent bash "$root/packaging/windows/make-installer.sh" "$build" "demo engine"
 setup="$build/engine-supervisor-setup.exe"
 test -f "$setup"
 
@@ -54,4 +53,28 @@ if wine reg query "$eventlog_key" >/dev/null 2>&1; then
   exit 1
 fi
 echo "PASS: the uninstaller removed what it installed (the Event Log source too) and kept the DB and the config"
-echo "installer: 6 passed, 0 failed"
+[ ! -f "$installed/restic.exe" ]
+echo "PASS: an installer built without a Windows restic.exe installs none"
+
+# Issue 13.2: a restic.exe present at build time is offered, installed
+# beside the exe, and removed by the uninstaller; an operator's own is kept
+# by both. The bundling is what is tested, so any Windows exe stands in.
+ES_RESTIC_EXE="$build/es-demo-engine.exe" bash "$root/packaging/windows/make-installer.sh" "$build" "demo engine"
+wine "$setup" /S
+wineserver -w
+cmp -s "$build/es-demo-engine.exe" "$installed/restic.exe"
+echo "PASS: the installer bundles the restic.exe present at build time"
+wine "$installed/uninstall.exe" /S _?="$(winepath -w "$installed")"
+wineserver -w
+[ ! -f "$installed/restic.exe" ]
+echo "PASS: the uninstaller removes the restic.exe it installed"
+mkdir -p "$installed"
+echo "the operator's restic" >"$installed/restic.exe"
+wine "$setup" /S
+wineserver -w
+[ "$(cat "$installed/restic.exe")" = "the operator's restic" ]
+wine "$installed/uninstall.exe" /S _?="$(winepath -w "$installed")"
+wineserver -w
+[ "$(cat "$installed/restic.exe")" = "the operator's restic" ]
+echo "PASS: an operator's own restic.exe is neither replaced nor removed"
+echo "installer: 10 passed, 0 failed"

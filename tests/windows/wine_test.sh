@@ -177,6 +177,26 @@ check "issue 13.1: a run with in_session_backup_minutes 0.02 keeps the newest 2 
            grep -q '\"in_session_backups\"' '$dir/logs/latest.json' &&
            ! ls '$dir/backups' | grep -q '\.tmp'"
 
+echo "== off-site copies through a Windows restic.exe (issue 13.2)"
+restic_exe=${ES_RESTIC_EXE:-$(dirname "$0")/../../packaging/windows/restic.exe}
+if [[ -f $restic_exe ]]; then
+  dir="$work/offsite"
+  mkdir -p "$dir"
+  make_db "$dir/live.db" 300
+  cp "$restic_exe" "$dir/restic.exe"
+  echo "wine-test-password" >"$dir/restic.pw"
+  chmod 600 "$dir/restic.pw"
+  RESTIC_PASSWORD_FILE="$(winpath "$dir/restic.pw")" "$wine" "$dir/restic.exe" init --repo "$(winpath "$dir/repo")" >/dev/null 2>&1
+  run_config "$dir" --seconds 1 --interval-ms 50
+  printf "offsite:\n  restic_repository: repo\n  password_file: restic.pw\n  restic: '%s'\n" "$(winpath "$dir/restic.exe")" >>"$dir/engine-supervisor.yaml"
+  (cd "$dir" && sup run --config "$(winpath "$dir/engine-supervisor.yaml")" >"$work/offsite.log" 2>&1)
+  code=$?
+  check "issue 13.2: a run copies its two backups to a local restic repository (restic.exe under Wine)" \
+    bash -c "[ $code -eq 0 ] && python3 -c 'import json,sys; o=json.load(open(sys.argv[1]))[\"db_health\"][\"offsite\"]; sys.exit(0 if len(o[\"copied\"]) == 2 and not o[\"failed\"] else 1)' '$dir/logs/latest.json'"
+else
+  skip "issue 13.2: a restic copy under Wine: no Windows restic.exe here (Debian packages none; set ES_RESTIC_EXE or put one at packaging/windows/restic.exe)"
+fi
+
 echo "== one DB file, two names (issue 11.1)"
 dir="$work/owner"
 alias_dir="$work/alias"

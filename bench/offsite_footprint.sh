@@ -50,11 +50,13 @@ measure() {
     sql="WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < $changed)
          INSERT INTO t(v) SELECT randomblob(900) FROM c;"
   else
-    # 100 runs of $changed/100 rows each, at random places.
+    # 100 runs of $changed/100 rows each, at random places (MATERIALIZED:
+    # otherwise random() would be drawn again for every row, scattering
+    # single rows over every page).
     run=$((changed / 100))
     sql="WITH RECURSIVE k(j) AS (SELECT 1 UNION ALL SELECT j + 1 FROM k WHERE j < 100),
          o(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM o WHERE n < $run - 1),
-         s(start) AS (SELECT abs(random()) % ($rows - $run) + 1 FROM k)
+         s(start) AS MATERIALIZED (SELECT abs(random()) % ($rows - $run) + 1 FROM k)
          UPDATE t SET v = randomblob(900) WHERE id IN (SELECT start + n FROM s, o);"
   fi
   printf '%s\n' "$sql" >change.sql

@@ -174,10 +174,16 @@ class LoopbackSftpServer {
   std::unique_ptr<test::ChildProcess> server_;
 };
 
-std::string skip_reason() {
-  if (!fs::exists(kSshd)) return std::string(kSshd) + " is not installed (Debian openssh-server)";
-  if (!fs::exists(kRestic)) return std::string(kRestic) + " is not installed";
-  return {};
+// The server for `f`; null, after saying why, where it cannot run.
+std::unique_ptr<LoopbackSftpServer> start_server(const test::RunFixture& f) {
+  if (!fs::exists(kSshd) || !fs::exists(kRestic)) {
+    MESSAGE("SKIPPED: " << kSshd << " (Debian openssh-server) or " << kRestic << " is not installed");
+    return nullptr;
+  }
+  auto server = std::make_unique<LoopbackSftpServer>(f.dir.path());
+  if (server->why_not().empty()) return server;
+  MESSAGE("SKIPPED: the loopback OpenSSH server cannot run here: " << server->why_not());
+  return nullptr;
 }
 
 void init_repository(const test::RunFixture& f, const LoopbackSftpServer& server, const fs::path& repo) {
@@ -198,29 +204,16 @@ std::string offsite_yaml(const test::RunFixture& f, const LoopbackSftpServer& se
          (f.dir / "restic.pw").string() + "\n  restic: " + server.restic().string() + "\n" + more;
 }
 
-test::CommandResult supervisor(const test::RunFixture& f, std::vector<std::string> args) {
-  std::vector<std::string> argv{test::supervisor_binary()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  argv.insert(argv.end(), {"--config", f.config().string()});
-  return test::run_command(argv);
-}
 
 }  // namespace
 
 TEST_CASE("issue 13.3: an SFTP repository on a real OpenSSH server on loopback takes the copies, lists them and restores one") {
-  if (const auto why = skip_reason(); !why.empty()) {
-    MESSAGE("SKIPPED: " << why);
-    return;
-  }
   test::RunFixture f;
-  LoopbackSftpServer server(f.dir.path());
-  if (!server.why_not().empty()) {
-    MESSAGE("SKIPPED: the loopback OpenSSH server cannot run here: " << server.why_not());
-    return;
-  }
+  const auto server = start_server(f);
+  if (!server) return;
   const auto repo = f.dir / "srv" / "repo";
-  init_repository(f, server, repo);
-  f.configure({"--seconds", "0.3"}, 10, "", offsite_yaml(f, server, repo));
+  init_repository(f, *server, repo);
+  f.configure({"--seconds", "0.3"}, 10, "", offsite_yaml(f, *server, repo));
   const auto run = f.run();
   INFO(run.err);
   REQUIRE(run.exit_code == 0);
@@ -232,7 +225,7 @@ TEST_CASE("issue 13.3: an SFTP repository on a real OpenSSH server on loopback t
   CHECK(fs::exists(repo / "config"));
   CHECK_FALSE(fs::is_empty(repo / "snapshots"));
 
-  const auto listed = supervisor(f, {"backups", "--offsite", "--json"});
+  const auto listed = f.command({"backups", "--offsite", "--json"});
   INFO(listed.err);
   REQUIRE(listed.exit_code == 0);
   const auto rows = nlohmann::json::parse(listed.out);
@@ -241,30 +234,23 @@ TEST_CASE("issue 13.3: an SFTP repository on a real OpenSSH server on loopback t
 
   const auto rows_at_end = test::count_rows(f.dir / "backups" / summary["db_health"]["post_session_backup"].get<std::string>());
   test::overwrite(f.db(), 0, 16, 'Z');
-  const auto restored = supervisor(f, {"restore", "--offsite", "--latest", "--yes"});
+  const auto restored = f.command({"restore", "--offsite", "--latest", "--yes"});
   INFO(restored.err);
   CHECK(restored.exit_code == 0);
   CHECK(test::count_rows(f.db()) == rows_at_end);
 }
 
 TEST_CASE("issue 13.3: the SFTP server going away mid-copy leaves the run its true outcome, and says so") {
-  if (const auto why = skip_reason(); !why.empty()) {
-    MESSAGE("SKIPPED: " << why);
-    return;
-  }
   test::RunFixture f;
-  LoopbackSftpServer server(f.dir.path());
-  if (!server.why_not().empty()) {
-    MESSAGE("SKIPPED: the loopback OpenSSH server cannot run here: " << server.why_not());
-    return;
-  }
+  const auto server = start_server(f);
+  if (!server) return;
   fs::remove(f.db());
   test::make_big_db(f.db(), 200);
   const auto repo = f.dir / "srv" / "repo";
-  init_repository(f, server, repo);
+  init_repository(f, *server, repo);
   constexpr int kWaitSeconds = 30;
   f.configure({"--seconds", "2"}, 10, "",
-              offsite_yaml(f, server, repo, "  wait_seconds: " + std::to_string(kWaitSeconds) + "\n"));
+              offsite_yaml(f, *server, repo, "  wait_seconds: " + std::to_string(kWaitSeconds) + "\n"));
   test::ChildProcess run(f.run_argv());
   // The server goes once restic has started writing the first copy.
   const bool copying = test::wait_until(
@@ -278,7 +264,7 @@ TEST_CASE("issue 13.3: the SFTP server going away mid-copy leaves the run its tr
       },
       60);
   CHECK(copying);
-  server.stop();
+  server->stop();
   const auto started = std::chrono::steady_clock::now();
   const auto ended = run.wait_for(kWaitSeconds + 60);
   REQUIRE(ended.has_value());

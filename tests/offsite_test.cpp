@@ -159,12 +159,6 @@ TEST_CASE("issue 13.2: a copy still running at offsite.wait_seconds is stopped, 
 
 namespace {
 
-test::CommandResult supervisor(const test::RunFixture& f, std::vector<std::string> args) {
-  std::vector<std::string> argv{test::supervisor_binary()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  argv.insert(argv.end(), {"--config", f.config().string()});
-  return test::run_command(argv);
-}
 
 // restic's own backup of `file` into f's repository, with these tags.
 std::string restic_backup(const test::RunFixture& f, const fs::path& file, const std::vector<std::string>& tags) {
@@ -205,7 +199,7 @@ TEST_CASE("issue 13.2: backups --offsite lists this DB's snapshots; restore --of
   test::write_file(f.dir / "other.db", "not this DB");
   const auto other_id = restic_backup(f, f.dir / "other.db", {"engine-supervisor", "db=other.db", "kind=bak"});
 
-  auto listed = supervisor(f, {"backups", "--offsite", "--json"});
+  auto listed = f.command({"backups", "--offsite", "--json"});
   INFO(listed.err);
   REQUIRE(listed.exit_code == 0);
   const auto rows = nlohmann::json::parse(listed.out);
@@ -215,7 +209,7 @@ TEST_CASE("issue 13.2: backups --offsite lists this DB's snapshots; restore --of
   CHECK(rows[1]["file"] == pre);
   CHECK(rows[1]["run_id"] == summary["run_id"]);
   const std::string pre_id = rows[1]["short_id"];
-  const auto table = supervisor(f, {"backups", "--offsite"});
+  const auto table = f.command({"backups", "--offsite"});
   CHECK(table.out.find("snapshot") == 0);
   CHECK(table.out.find(pre_id) != std::string::npos);
 
@@ -230,7 +224,7 @@ TEST_CASE("issue 13.2: backups --offsite lists this DB's snapshots; restore --of
 
   // The live DB damaged in a page.
   test::overwrite(f.db(), 2 * test::page_size_of(f.db()) + 50, 200, 'Z');
-  const auto restored = supervisor(f, {"restore", "--offsite", "--latest", "--yes"});
+  const auto restored = f.command({"restore", "--offsite", "--latest", "--yes"});
   INFO(restored.out, restored.err);
   REQUIRE(restored.exit_code == 0);
   CHECK(restored.err.find("does not pass integrity_check") != std::string::npos);
@@ -247,22 +241,22 @@ TEST_CASE("issue 13.2: backups --offsite lists this DB's snapshots; restore --of
 
   // A named snapshot, by its short id; a dry run changes nothing and leaves no download.
   const auto before = test::folder_contents(f.dir.path());
-  const auto plan = supervisor(f, {"restore", "--offsite", pre_id, "--dry-run"});
+  const auto plan = f.command({"restore", "--offsite", pre_id, "--dry-run"});
   CHECK(plan.exit_code == 0);
   CHECK(plan.err.find("dry run: nothing was changed") != std::string::npos);
   CHECK(test::folder_contents(f.dir.path()) == before);
   CHECK_FALSE(download_folder_left(f));
 
   // Another DB's snapshot, or one that does not exist: refused, nothing changed.
-  const auto other = supervisor(f, {"restore", "--offsite", other_id.substr(0, 8), "--yes"});
+  const auto other = f.command({"restore", "--offsite", other_id.substr(0, 8), "--yes"});
   CHECK(other.exit_code == 64);
   CHECK(other.err.find("only snapshots tagged db=live.db are this DB's") != std::string::npos);
-  CHECK(supervisor(f, {"restore", "--offsite", "deadbeef", "--yes"}).exit_code == 64);
+  CHECK(f.command({"restore", "--offsite", "deadbeef", "--yes"}).exit_code == 64);
   CHECK(test::folder_contents(f.dir.path()) == before);
 
   // Without an offsite: section, both commands say what is missing.
   f.configure({"--seconds", "0.3"});
-  const auto none = supervisor(f, {"backups", "--offsite"});
+  const auto none = f.command({"backups", "--offsite"});
   CHECK(none.exit_code == 64);
   CHECK(none.err.find("no offsite.restic_repository") != std::string::npos);
 }

@@ -34,6 +34,13 @@ std::vector<std::string> RunFixture::run_argv() const {
 
 CommandResult RunFixture::run() const { return run_command(run_argv(), dir.path()); }
 
+CommandResult RunFixture::command(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv{supervisor_binary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"--config", config().string()});
+  return run_command(argv, dir.path());
+}
+
 nlohmann::json RunFixture::latest_summary() const {
   return nlohmann::json::parse(read_file(dir / "logs" / "latest.json"));
 }

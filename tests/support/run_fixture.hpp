@@ -31,6 +31,8 @@ struct RunFixture {
 
   std::vector<std::string> run_argv() const;
   CommandResult run() const;  // a whole run, to completion
+  // `engine-supervisor <args> --config <this config>`, to completion.
+  CommandResult command(const std::vector<std::string>& args) const;
 
   nlohmann::json latest_summary() const;
   std::string session_log() const;  // the latest summary's log_file

@@ -122,7 +122,7 @@ for pattern in "${patterns[@]}"; do measure "$pattern"; done
   echo "restic:       $(restic version | cut -d' ' -f1-2)"
   echo '```'
   echo
-  echo "| Change between backups | Backups | DB | Plain copies | Repository | First copy | Each later copy (median) |"
+  echo "| Change between backups | Backups | DB (at the end) | As many plain copies of it | Repository | First copy | Each later copy (median) |"
   echo "|---|---|---|---|---|---|---|"
   cat "$table"
   echo

@@ -7,7 +7,8 @@
 # 1. the startup check (gate beside the pre-session backup) on 10 MB, 100 MB
 #    and 1 GiB WAL DBs, against the sqlite3 CLI (bench/run_gate_bench.sh);
 # 2-7. the lifecycle benchmarks (bench/lifecycle_bench.py), against the
-#    sqlite3 CLI, `cat` and supervisord.
+#    sqlite3 CLI, `cat` and supervisord;
+# 13.4. the off-site repository's footprint (bench/offsite_footprint.sh).
 # Each replaces its own section of bench/RESULTS.md (between marker
 # comments), with the machine and the command; the analysis written by hand
 # around them stays. Medians of at least 5 runs. Run it on a quiet machine:
@@ -56,3 +57,10 @@ trap 'rm -f "$section"' EXIT
 # shellcheck source=bench/record_section.sh
 source bench/record_section.sh
 record_section lifecycle-bench "$section"
+
+# Issue 13.4: 20 backups of a 1 GiB DB in a restic repository (about 10 minutes).
+if [[ ${1:-} == --quick ]]; then
+  bash bench/offsite_footprint.sh --size-mb 64 --backups 5 --build "$build"
+else
+  bash bench/offsite_footprint.sh --build "$build"
+fi

@@ -451,6 +451,16 @@ std::vector<DeletedBackup> BackupStore::enforce_retention(BackupKind kind,
   return deleted;
 }
 
+std::vector<CheckedBackup> BackupStore::list_checked(Clock::time_point now) const {
+  std::vector<CheckedBackup> checked;
+  for (auto& backup : list(now)) {
+    const auto report = run_integrity_check(backup.path, CheckMode::kQuick);
+    const bool verifies = report.ok() && report.page_count > 0;
+    checked.push_back({std::move(backup), verifies, report.first_failure()});
+  }
+  return checked;
+}
+
 std::vector<fs::path> BackupStore::find_stale_temporaries() const {
   std::vector<fs::path> stale;
   const auto db_file = db_path_.filename().string();

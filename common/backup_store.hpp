@@ -87,6 +87,13 @@ class PreparedBackup {
   std::optional<std::string> skipped_;
 };
 
+// A backup as the listings show it (`backups`, `report`): checked now.
+struct CheckedBackup {
+  BackupFile file;
+  bool verifies = false;  // quick_check ok, and it has pages
+  std::string failure;    // quick_check's first complaint, when it does not
+};
+
 struct VerifiedBackup {
   BackupFile file;
   CheckReport report;
@@ -130,6 +137,9 @@ class BackupStore {
   // `now` (taken_later()); those with a future stamp and no plausible mtime
   // come last. Only regular files with a matching name.
   std::vector<BackupFile> list(Clock::time_point now = Clock::now()) const;
+
+  // list(), each backup checked with quick_check now.
+  std::vector<CheckedBackup> list_checked(Clock::time_point now = Clock::now()) const;
 
   // How many of list()'s backups may hold data: all but those that open and
   // have no tables. Only those are evidence that the DB once held data; an

@@ -66,10 +66,10 @@ Result<fs::path> Restic::find_program(const OffsiteConfig& config) {
     return Error{ExitCode::kConfigInvalid,
                  "offsite.restic '" + config.restic.string() + "' is not on PATH: " + install_hint()};
   }
-  if (const auto beside = executable_path().parent_path() / "restic.exe";
-      !executable_path().empty() && beside.extension() == executable_path().extension() &&
-      fs::is_regular_file(beside)) {
-    return beside;
+  // Beside engine-supervisor.exe, where the Windows installer puts it.
+  if (const auto self = executable_path(); !self.empty() && self.extension() == ".exe") {
+    std::error_code ec;
+    if (const auto beside = self.parent_path() / "restic.exe"; fs::is_regular_file(beside, ec)) return beside;
   }
   if (auto found = find_on_path("restic"); !found.empty()) return found;
   return Error{ExitCode::kConfigInvalid, "restic was not found, so no off-site copy was made: " +

@@ -5,11 +5,15 @@
 // offsite.wait_seconds made by the next run. The run's outcome never
 // changes. Skipped by name where restic is not installed.
 
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <nlohmann/json.hpp>
 
@@ -301,4 +305,63 @@ TEST_CASE("issue 13.2: offsite.keep_last and keep_daily are applied after a copy
   REQUIRE(offsite["keep_policy"].is_object());
   CHECK(offsite["keep_policy"]["forgotten"] == 4);
   CHECK(snapshots(f).size() == 1);
+}
+
+TEST_CASE("issue 13.2: a supervisor killed with SIGKILL mid-copy takes restic with it; the next run clears the stale lock and copies what is missing") {
+  if (!have_restic()) {
+    MESSAGE("SKIPPED: restic is not installed (" << kRestic << ")");
+    return;
+  }
+  test::RunFixture f;
+  fs::remove(f.db());
+  test::make_big_db(f.db(), 100, /*random=*/true);
+  make_repository(f);
+  f.configure({"--seconds", "20"}, 10, "", offsite_yaml(f, "  wait_seconds: 300\n"));
+  // restic must be reaped once dead: a zombie's pid answers kill(pid, 0),
+  // and restic would take its lock for a live one's. Where init reaps
+  // late (a container's), this test process takes the orphans in.
+  REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
+  test::ChildProcess run(f.run_argv());
+  // restic holds its lock in the repository while it copies.
+  const auto locked = [&] {
+    std::error_code ec;
+    return fs::exists(f.dir / "repo" / "locks", ec) && !fs::is_empty(f.dir / "repo" / "locks", ec);
+  };
+  REQUIRE(test::wait_until(locked, 60));
+  // restic dies with the supervisor (PR_SET_PDEATHSIG), leaving its lock.
+  std::vector<std::string> restic_pids;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    std::ifstream cmdline(entry.path() / "cmdline");
+    std::string text((std::istreambuf_iterator<char>(cmdline)), {});
+    if (text.find(kRestic) == 0 && text.find(f.dir.path().string()) != std::string::npos) {
+      restic_pids.push_back(entry.path().filename().string());
+    }
+  }
+  run.send(SIGKILL);
+  REQUIRE(run.wait_for(10).has_value());
+  CHECK_FALSE(restic_pids.empty());
+  CHECK(test::wait_until(
+      [&] {
+        while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+        }
+        return std::none_of(restic_pids.begin(), restic_pids.end(),
+                            [](const std::string& pid) { return fs::exists("/proc/" + pid); });
+      },
+      10));
+  ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+  CHECK(locked());
+
+  f.configure_command({"true"}, 10, "", offsite_yaml(f, "  wait_seconds: 300\n"));
+  const auto next = f.run();
+  INFO(next.err);
+  CHECK(next.exit_code == 0);
+  const auto offsite = f.latest_summary()["db_health"]["offsite"];
+  INFO(offsite.dump());
+  CHECK(offsite["failed"].empty());
+  CHECK(offsite["copied"].size() == 3);  // the killed run's pre-session backup, and this run's two
+  CHECK(offsite["keep_policy"].is_object());  // forget ran: the stale lock was removed
+  if (locked()) {
+    for (const auto& lock : fs::directory_iterator(f.dir / "repo" / "locks")) MESSAGE("lock left: " << lock.path());
+  }
+  CHECK_FALSE(locked());
 }

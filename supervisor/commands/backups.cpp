@@ -63,16 +63,14 @@ ExitCode run_backups_command(const BackupsOptions& options) {
   nlohmann::json rows = nlohmann::json::array();
   std::string table;
   std::string anomalies;
-  for (const auto& backup : store.list()) {
-    const auto report = run_integrity_check(backup.path, CheckMode::kQuick);
-    const bool verifies = report.ok() && report.page_count > 0;
+  for (const auto& [backup, verifies, failure] : store.list_checked()) {
     rows.push_back({{"path", backup.path.string()},
                     {"kind", std::string(to_string(backup.name.kind))},
                     {"time", iso8601_utc(backup.name.stamp)},
                     {"future_stamp", backup.dating.future_stamp},
                     {"size", backup.size},
                     {"verifies", verifies},
-                    {"check", report.first_failure()}});
+                    {"check", failure}});
     table += fmt::format("{:<7} {}{} {:>12}  {:<9} {}\n", to_string(backup.name.kind),
                          iso8601_utc(backup.name.stamp), backup.dating.future_stamp ? "!" : " ",
                          backup.size, verifies ? "verifies" : "BROKEN", backup.path.string());

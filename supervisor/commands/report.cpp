@@ -64,11 +64,9 @@ Result<void> check_output(const fs::path& dest, const Config& config) {
 
 std::vector<ReportBackup> backup_inventory(const BackupStore& store, Clock::time_point now) {
   std::vector<ReportBackup> inventory;
-  for (const auto& backup : store.list(now)) {
-    const auto check = run_integrity_check(backup.path, CheckMode::kQuick);
+  for (const auto& [backup, verifies, failure] : store.list_checked(now)) {
     ReportBackup shown{backup.path.filename().string(), std::string(to_string(backup.name.kind)),
-                       iso8601_utc(backup.name.stamp), std::nullopt, backup.size,
-                       check.ok() && check.page_count > 0, check.first_failure()};
+                       iso8601_utc(backup.name.stamp), std::nullopt, backup.size, verifies, failure};
     if (backup.dating.taken) {
       shown.taken_at = iso8601_utc(*backup.dating.taken);
       shown.age_seconds = std::chrono::duration<double>(now - *backup.dating.taken).count();

@@ -34,13 +34,14 @@ void make_db(const fs::path& path, int rows, int payload_bytes) {
   sqlite3_close(db);
 }
 
-void make_big_db(const fs::path& path, int megabytes) {
+void make_big_db(const fs::path& path, int megabytes, bool random) {
   sqlite3* db = nullptr;
   if (sqlite3_open(path.string().c_str(), &db) != SQLITE_OK) throw std::runtime_error("open " + path.string());
   exec(db, "PRAGMA journal_mode=WAL");
   exec(db, "CREATE TABLE big(id INTEGER PRIMARY KEY, b BLOB)");
   exec(db, "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < " +
-               std::to_string(megabytes) + ") INSERT INTO big(b) SELECT zeroblob(1048576) FROM n");
+               std::to_string(megabytes) + ") INSERT INTO big(b) SELECT " +
+               (random ? "randomblob" : "zeroblob") + "(1048576) FROM n");
   exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
   sqlite3_close(db);
 }

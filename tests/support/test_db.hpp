@@ -19,7 +19,7 @@ void make_db(const std::filesystem::path& path, int rows = 200, int payload_byte
 // A WAL-mode DB of about `megabytes` MiB (table `big(id, b)` of 1 MiB
 // blobs), fast to make: for a copy that takes long enough to be
 // interrupted.
-void make_big_db(const std::filesystem::path& path, int megabytes);
+void make_big_db(const std::filesystem::path& path, int megabytes, bool random = false);
 
 // A DB of one page with no table in it: what an engine that opened a new DB
 // and set a pragma, but created nothing yet, leaves (and what a backup of a

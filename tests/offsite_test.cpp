@@ -113,7 +113,11 @@ TEST_CASE("issue 13.2: a password file others can read, and a missing restic, ar
   test::RunFixture f;
   make_repository(f);
   fs::permissions(f.dir / "restic.pw", fs::perms::group_read | fs::perms::others_read, fs::perm_options::add);
-  f.configure({"--seconds", "0.3"}, 10, "", offsite_yaml(f));
+  // The alert: notify.command runs once for offsite_failed, with the summary on stdin.
+  fs::create_directory(f.dir / "alerts");
+  const auto notify = "notify:\n  command: [\"/bin/sh\", \"-c\", \"cat > \\\"$0/$ENGINE_SUPERVISOR_EVENT.json\\\"\", " +
+                      nlohmann::json((f.dir / "alerts").string()).dump() + "]\n  on: [offsite_failed]\n";
+  f.configure({"--seconds", "0.3"}, 10, "", offsite_yaml(f) + notify);
   auto run = f.run();
   CHECK(run.exit_code == 0);
   auto offsite = f.latest_summary()["db_health"]["offsite"];
@@ -122,6 +126,9 @@ TEST_CASE("issue 13.2: a password file others can read, and a missing restic, ar
   CHECK(why.find("restic.pw can be read or changed by others") != std::string::npos);
   CHECK(why.find("chmod 600") != std::string::npos);
   CHECK(run.err.find("chmod 600") != std::string::npos);
+  REQUIRE(fs::exists(f.dir / "alerts" / "offsite_failed.json"));
+  CHECK(test::read_file(f.dir / "alerts" / "offsite_failed.json").find("chmod 600") != std::string::npos);
+  CHECK(std::distance(fs::directory_iterator(f.dir / "alerts"), {}) == 1);  // that event only
   CHECK(snapshots(f).empty());
 
   fs::permissions(f.dir / "restic.pw", fs::perms::owner_read | fs::perms::owner_write);

@@ -319,6 +319,13 @@ WalEvidence read_wal_evidence(const fs::path& db_path) {
   return e;
 }
 
+std::optional<WalIndexHeader> read_wal_index_header(const fs::path& db_path) {
+  const auto shm_path = side_file(db_path, "-shm");
+  const auto bytes = read_prefix(shm_path, kShmPrefix);
+  if (!bytes) return std::nullopt;
+  return decode_shm(shm_path, *bytes, bytes->size()).header;
+}
+
 std::string describe_loss(const WalEvidence& e) {
   const auto wal = side_file(e.db_path, "-wal").string();
   if (e.verdict == WalVerdict::kOrphaned) {

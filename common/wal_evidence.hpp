@@ -105,4 +105,10 @@ std::string describe_loss(const WalEvidence& evidence);
 
 nlohmann::json to_json(const WalEvidence& evidence);
 
+// The -shm's wal-index header as SQLite believes it, without reading the
+// -wal: what moves with every commit (mxFrame, and the salts at each WAL
+// restart), for a cheap "has the DB changed?". nullopt when there is no
+// usable one. Reads a regular -shm only; changes nothing.
+std::optional<WalIndexHeader> read_wal_index_header(const std::filesystem::path& db_path);
+
 }  // namespace es

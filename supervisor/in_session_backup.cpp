@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <mutex>
 #include <optional>
@@ -9,17 +11,23 @@
 #include <thread>
 
 #include "common/utf8_path.hpp"
+#include "common/wal_evidence.hpp"
 
 namespace es {
 namespace fs = std::filesystem;
 
 namespace {
 
-// What changes when the engine commits: the -wal grows or is rewritten (its
-// mtime moves either way), and a checkpoint writes the main file.
+// What changes when the engine commits: the WAL index's mxFrame moves (and
+// its salts, when the WAL restarts), the -wal grows or is rewritten, and a
+// checkpoint writes the main file. A filesystem whose mtimes are coarse
+// (FAT's 2 s, some network shares) may show a -wal rewritten in place with
+// the same size and time: the index still tells.
 struct Fingerprint {
   std::uintmax_t db_size = 0, wal_size = 0;
   fs::file_time_type db_modified{}, wal_modified{};
+  std::uint32_t max_frame = 0;
+  std::array<std::uint8_t, 8> salt{};
   bool operator==(const Fingerprint&) const = default;
 };
 
@@ -32,6 +40,10 @@ Fingerprint fingerprint_of(const fs::path& db) {
   print.wal_size = fs::file_size(wal, ec);
   if (ec) print.wal_size = 0;
   print.wal_modified = fs::last_write_time(wal, ec);
+  if (const auto index = read_wal_index_header(db)) {
+    print.max_frame = index->max_frame;
+    std::copy(std::begin(index->salt), std::end(index->salt), print.salt.begin());
+  }
   return print;
 }
 

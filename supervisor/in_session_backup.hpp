@@ -11,8 +11,9 @@
 // (engine_watch.hpp), so the event loop stays free for the engine's output
 // and for stop signals. A stop request abandons a copy at once: its
 // temporary is removed and nothing is left under a backup name. A tick
-// finds the DB unchanged since the last copy (the main file's and the
-// -wal's size and modification time) and takes none.
+// finds the DB unchanged since the last copy (the WAL index's mxFrame and
+// salts, the main file's and the -wal's size and modification time) and
+// takes none.
 //
 // tick() and stop() are called on the loop's thread; finish() after the
 // engine is gone. Not otherwise thread-safe.

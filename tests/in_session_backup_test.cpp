@@ -11,7 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sqlite3.h>
+
 #include "common/integrity_check.hpp"
+#include "supervisor/in_session_backup.hpp"
 #include "support/run_fixture.hpp"
 #include "support/test_db.hpp"
 
@@ -159,4 +162,43 @@ TEST_CASE("issue 13.1: after a kill and a damaged page, restore --latest takes t
   // At 20 ms a row, 1.2 s between copies plus a copy's own time: far
   // less than the session's rows.
   CHECK(rows_at_kill - rows < 400);
+}
+
+TEST_CASE("issue 13.1: a commit that leaves the -wal's size and mtime as they were is still seen, by the WAL index's mxFrame and salts") {
+  // As on a filesystem with coarse mtimes (FAT's 2 s): the WAL restarts and
+  // is rewritten in place, at the same size, within one tick of its clock.
+  test::TempDir dir;
+  const auto db = dir / "live.db";
+  fs::create_directory(dir / "backups");
+  test::make_db(db, 200);
+  sqlite3* writer = nullptr;
+  REQUIRE(sqlite3_open(db.string().c_str(), &writer) == SQLITE_OK);
+  const auto exec = [&](const char* sql) { REQUIRE(sqlite3_exec(writer, sql, nullptr, nullptr, nullptr) == SQLITE_OK); };
+  exec("PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0");
+  exec("UPDATE t SET payload = payload || 'x'");  // many frames
+
+  InSessionBackups copies(db, dir / "backups", 1.0);
+  copies.set_baseline();
+  copies.tick();  // nothing changed: no copy
+  const auto wal = test::side(db, "-wal");
+  const auto wal_size = fs::file_size(wal);
+  const auto wal_time = fs::last_write_time(wal);
+  const auto db_size = fs::file_size(db);
+  const auto db_time = fs::last_write_time(db);
+
+  exec("PRAGMA wal_checkpoint(PASSIVE)");   // every frame in the main file
+  exec("UPDATE t SET payload = 'y' WHERE id = 1");  // the WAL restarts, written over from the start
+  fs::last_write_time(wal, wal_time);
+  fs::last_write_time(db, db_time);
+  REQUIRE(fs::file_size(wal) == wal_size);
+  REQUIRE(fs::file_size(db) == db_size);
+
+  copies.tick();
+  const auto end = copies.finish();
+  const auto record = copies.to_json();
+  INFO(record.dump());
+  CHECK(record["skipped_unchanged"] == 1);  // the first tick only
+  REQUIRE(end.taken.size() == 1);
+  CHECK(test::count_rows_where(end.taken[0].file.path, "t", "payload = 'y'") == 1);
+  sqlite3_close(writer);
 }

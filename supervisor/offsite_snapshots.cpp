@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "common/os_info.hpp"
@@ -104,9 +106,31 @@ DownloadedSnapshot::~DownloadedSnapshot() {
   fs::remove_all(dir_, ec);  // the supervisor's own folder, made for this download
 }
 
+namespace {
+
+// A download cut off (a kill, a power cut) leaves its folder. Said, not
+// removed: a name alone does not prove the supervisor made it.
+void warn_of_stale_downloads(const fs::path& db, const fs::path& backup_dir) {
+  const auto prefix = db.filename().string() + ".offsite-restore.";
+  std::error_code ec;
+  for (fs::directory_iterator it(backup_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const auto name = it->path().filename().string();
+    if (!name.starts_with(prefix) || !name.ends_with(".tmp")) continue;
+    const auto pid = name.substr(prefix.size(), name.size() - prefix.size() - 4);
+    if (pid.empty() || pid.size() > 9 || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (process_exists(std::stol(pid))) continue;
+    spdlog::warn("{} was left by a restore --offsite that was cut off (process {} is gone): it "
+                 "holds only a downloaded copy; remove it once you have looked",
+                 it->path().string(), pid);
+  }
+}
+
+}  // namespace
+
 Result<DownloadedSnapshot> download_offsite_snapshot(const Restic& restic,
                                                      const OffsiteSnapshot& snapshot,
                                                      const fs::path& db, const fs::path& backup_dir) {
+  warn_of_stale_downloads(db, backup_dir);
   const auto dir = backup_dir / with_suffix(db.filename(), fmt::format(".offsite-restore.{}.tmp",
                                                                        current_process_id()));
   std::error_code ec;

@@ -183,9 +183,11 @@ std::string restic_backup(const test::RunFixture& f, const fs::path& file, const
   return nlohmann::json::parse(summary.substr(0, summary.find('\n')))["snapshot_id"];
 }
 
+// This process's restore left its download folder (a planted stale one aside).
 bool download_folder_left(const test::RunFixture& f) {
   for (const auto& entry : fs::directory_iterator(f.dir / "backups")) {
-    if (entry.path().filename().string().find(".offsite-restore.") != std::string::npos) return true;
+    const auto name = entry.path().filename().string();
+    if (name.find(".offsite-restore.") != std::string::npos && name.find("999999999") == std::string::npos) return true;
   }
   return false;
 }
@@ -250,11 +252,16 @@ TEST_CASE("issue 13.2: backups --offsite lists this DB's snapshots; restore --of
   CHECK(moved_aside);  // the damaged DB kept, never deleted
   CHECK(test::read_file(f.dir / "live.db.supervisor-history.jsonl").find("off-site snapshot") != std::string::npos);
 
-  // A named snapshot, by its short id; a dry run changes nothing and leaves no download.
+  // A named snapshot, by its short id; a dry run changes nothing and leaves
+  // no download. A download folder a killed restore left is said, not removed.
+  fs::create_directory(f.dir / "backups" / "live.db.offsite-restore.999999999.tmp");
   const auto before = test::folder_contents(f.dir.path());
   const auto plan = f.command({"restore", "--offsite", pre_id, "--dry-run"});
   CHECK(plan.exit_code == 0);
   CHECK(plan.err.find("dry run: nothing was changed") != std::string::npos);
+  CHECK(plan.err.find("live.db.offsite-restore.999999999.tmp was left by a restore --offsite that was cut off") !=
+        std::string::npos);
+  CHECK(fs::exists(f.dir / "backups" / "live.db.offsite-restore.999999999.tmp"));
   CHECK(test::folder_contents(f.dir.path()) == before);
   CHECK_FALSE(download_folder_left(f));
 

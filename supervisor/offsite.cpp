@@ -13,6 +13,7 @@
 #include "common/fs_ops.hpp"
 #include "common/os_info.hpp"
 #include "common/time_stamp.hpp"
+#include "common/utf8_path.hpp"
 #include "supervisor/offsite_ledger.hpp"
 
 namespace es {
@@ -41,6 +42,15 @@ std::string redacted(const std::string& repository) {
   const auto slash = repository.find('/', scheme + 3);
   if (at == std::string::npos || (slash != std::string::npos && slash < at)) return repository;
   return repository.substr(0, scheme + 3) + "***" + repository.substr(at);
+}
+
+std::vector<std::string> snapshot_files(const nlohmann::json& snapshot) {
+  std::vector<std::string> files;
+  if (!snapshot.is_object()) return files;
+  for (const auto& path : snapshot.value("paths", nlohmann::json::array())) {
+    if (path.is_string()) files.push_back(utf8_path(path.get<std::string>()).filename().string());
+  }
+  return files;
 }
 
 std::string offsite_db_tag(const fs::path& db) {
@@ -215,9 +225,7 @@ struct OffsiteCopier::State {
   std::vector<BackupFile> missing(const nlohmann::json& snapshots) const {
     std::set<std::string> held;
     for (const auto& snapshot : snapshots) {
-      for (const auto& path : snapshot.value("paths", nlohmann::json::array())) {
-        if (path.is_string()) held.insert(fs::path(path.get<std::string>()).filename().string());
-      }
+      for (auto& file : snapshot_files(snapshot)) held.insert(std::move(file));
     }
     std::vector<BackupFile> wanted_files;
     for (const auto& backup : BackupStore(db, backup_dir).list()) {
@@ -289,9 +297,7 @@ struct OffsiteCopier::State {
       return;
     }
     for (const auto& snapshot : *removed) {
-      for (const auto& path : snapshot.value("paths", nlohmann::json::array())) {
-        if (path.is_string()) ledger.forgotten.insert(fs::path(path.get<std::string>()).filename().string());
-      }
+      for (auto& file : snapshot_files(snapshot)) ledger.forgotten.insert(std::move(file));
     }
     const auto pruned = restic.prune(token);
     if (pruned) ledger.pruned_at = Clock::now();

@@ -96,6 +96,12 @@ class Restic {
 // (rest:https://user:secret@host/) becomes ***.
 std::string redacted(const std::string& repository);
 
+// The file names of the backups a snapshot (an entry of `restic snapshots
+// --json` or of forget's lists) holds: one, for the supervisor's own. restic
+// writes paths as UTF-8 text; they become paths through utf8_path, as
+// the backups' own names do.
+std::vector<std::string> snapshot_files(const nlohmann::json& snapshot);
+
 // The tag that names a DB's snapshots: `db=<file name>` (commas, which
 // restic reads as tag separators, become '_').
 std::string offsite_db_tag(const std::filesystem::path& db);

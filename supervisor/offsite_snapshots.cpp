@@ -84,10 +84,7 @@ Result<std::vector<OffsiteSnapshot>> list_offsite_snapshots(const Restic& restic
     snapshot.kind = tag_value(tags, "kind");
     snapshot.run = tag_value(tags, "run");
     snapshot.host = entry.value("hostname", "");
-    const auto paths = entry.value("paths", nlohmann::json::array());
-    if (!paths.empty() && paths[0].is_string()) {
-      snapshot.file = utf8_path(paths[0].get<std::string>()).filename().string();
-    }
+    if (const auto files = snapshot_files(entry); !files.empty()) snapshot.file = files.front();
     snapshots.push_back(std::move(snapshot));
   }
   std::stable_sort(snapshots.begin(), snapshots.end(),

@@ -557,7 +557,10 @@ Sample time_backup_api(const fs::path& db, const fs::path& target) {
   es::Result<void> done;
   sample.seconds = seconds_of([&] {
     done = es::create_private_file(target);
-    if (done) done = es::copy_database(db, target);
+    if (done) {
+      auto copied = es::copy_database(db, target);
+      if (!copied) done = copied.error();
+    }
     if (done) done = es::sync_file(target);
   });
   sample.ok = done.has_value();

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "common/atomic_file.hpp"
+#include "common/byte_copy.hpp"
 #include "common/fs_ops.hpp"
 #include "common/os_info.hpp"
 #include "common/sqlite_db.hpp"
@@ -175,14 +176,43 @@ class SourceSnapshot {
 // it restarts anyway, it fails after this many times, so a copy always ends.
 constexpr int kMaxCopyRestarts = 3;
 
-// The copy itself; both connections are closed when it returns. False if
-// the source was read without a lock and a writer changed it meanwhile.
-Result<bool> copy_pages(const fs::path& source, const fs::path& target,
-                        const BackupProgress& progress, std::stop_token stop) {
+// The DB's bytes are its snapshot: SQLite would read the main file alone.
+bool reads_main_file_alone(ReadMethod method) {
+  return method == ReadMethod::kPlain || method == ReadMethod::kMainFileOnly;
+}
+
+// One copy. Its `undisturbed` is false if the source was read without a
+// lock and a writer changed it meanwhile.
+struct CopyAttempt {
+  CopiedDb copied;
+  bool undisturbed = true;
+};
+
+// The copy itself; both connections are closed when it returns.
+Result<CopyAttempt> copy_pages(const fs::path& source, const fs::path& target,
+                               const BackupProgress& progress, std::stop_token stop) {
   // The live DB is read without changing a file (db_reader.hpp).
   auto reader = DbReader::open(source);
   if (!reader) return reader.error();
   auto* from = &reader->db();
+  auto snapshot = SourceSnapshot::hold(*from, stop);
+  if (!snapshot) {
+    if (stop.stop_requested()) return abandoned(source, target);
+    return Error{ExitCode::kIoError, "backup of " + source.string() + " to " + target.string() +
+                                         " failed: " + snapshot.error().message};
+  }
+  // At rest the file is the snapshot: a rollback-mode DB under the held
+  // read lock cannot be written; a main file read without a lock is
+  // compared with its state at the open (disturbed()), as a page copy is.
+  if (reads_main_file_alone(reader->method()) && byte_copy_possible(source)) {
+    auto bytes = copy_db_bytes(source, target, progress, stop);
+    if (!bytes) {
+      if (stop.stop_requested()) return abandoned(source, target);
+      return bytes.error();
+    }
+    return CopyAttempt{CopiedDb{true, std::move(bytes->digest)}, !reader->disturbed()};
+  }
+
   auto to = SqliteDb::open_owned(target, false);
   if (!to) return to.error();
   // The copy is a temporary until AtomicFile::commit() fsyncs it and renames
@@ -193,12 +223,6 @@ Result<bool> copy_pages(const fs::path& source, const fs::path& target,
   if (auto unsynced = to->execute("PRAGMA synchronous=OFF", "turning off syncs of the copy");
       !unsynced) {
     return unsynced.error();
-  }
-  auto snapshot = SourceSnapshot::hold(*from, stop);
-  if (!snapshot) {
-    if (stop.stop_requested()) return abandoned(source, target);
-    return Error{ExitCode::kIoError, "backup of " + source.string() + " to " + target.string() +
-                                         " failed: " + snapshot.error().message};
   }
 
   BackupHandle backup(sqlite3_backup_init(to->get(), "main", from->get(), "main"));
@@ -245,7 +269,7 @@ Result<bool> copy_pages(const fs::path& source, const fs::path& target,
     switched.error().message += next_step(sqlite3_errcode(to->get()), target);
     return switched.error();
   }
-  return !reader->disturbed();
+  return CopyAttempt{CopiedDb{}, !reader->disturbed()};
 }
 
 constexpr int kCopyAttempts = 3;
@@ -254,7 +278,7 @@ constexpr int kNameTries = 1000;
 
 }  // namespace
 
-Result<void> copy_database(const fs::path& source, const fs::path& target,
+Result<CopiedDb> copy_database(const fs::path& source, const fs::path& target,
                            const BackupProgress& progress, std::stop_token stop) {
   // SQLite's side files of the target are ours to delete only if our own
   // connection made them: none may be there before it opens the target. A
@@ -268,14 +292,17 @@ Result<void> copy_database(const fs::path& source, const fs::path& target,
                                            " already exists and is not ours; it was left as it is"};
     }
   }
-  Result<void> copied;
+  Result<CopiedDb> copied = CopiedDb{};
   for (int attempt = 1;; ++attempt) {
     auto pages = copy_pages(source, target, progress, stop);
     if (!pages) {
       copied = pages.error();
       break;
     }
-    if (*pages) break;
+    if (pages->undisturbed) {
+      copied = std::move(pages->copied);
+      break;
+    }
     if (attempt == kCopyAttempts) {
       copied = Error{ExitCode::kIoError,
                      "backup of " + source.string() + " to " + target.string() +
@@ -305,9 +332,14 @@ Result<TakenBackup> BackupStore::take(BackupKind kind, const RetentionPolicy& re
   return commit(std::move(*prepared), retention, now);
 }
 
+void PreparedBackup::accept_gate(std::int64_t schema_objects) {
+  awaits_gate_ = false;
+  if (schema_objects == 0) skipped_ = no_tables_reason(source_);
+}
+
 Result<PreparedBackup> BackupStore::prepare(BackupKind kind, Clock::time_point now,
-                                            const BackupProgress& progress,
-                                            std::stop_token stop) const {
+                                            const BackupProgress& progress, std::stop_token stop,
+                                            bool structure_from_gate) const {
   const auto start = std::chrono::steady_clock::now();
   std::error_code ec;
   if (!fs::is_regular_file(db_path_, ec)) {
@@ -324,20 +356,36 @@ Result<PreparedBackup> BackupStore::prepare(BackupKind kind, Clock::time_point n
     return Error{ExitCode::kIoError, "backup of " + db_path_.string() + " failed: " +
                                          pending.error().message};
   }
-  if (auto copied = copy_database(db_path_, pending->temp_path(), progress, stop); !copied) {
-    return copied.error();
-  }
-  auto verified = verify_copy(db_path_, pending->temp_path(), stop);
-  if (!verified) return verified.error();
+  auto copied = copy_database(db_path_, pending->temp_path(), progress, stop);
+  if (!copied) return copied.error();
   PreparedBackup prepared(std::move(*pending), name);
-  if (verified->schema_objects == 0) prepared.skipped_ = no_tables_reason(db_path_);
+  prepared.source_ = db_path_;
+  if (structure_from_gate && copied->byte_copy) {
+    prepared.awaits_gate_ = true;
+  } else if (auto verified = verify(prepared, stop); !verified) {
+    return verified.error();
+  }
   prepared.seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return prepared;
+}
+
+Result<void> BackupStore::verify(PreparedBackup& prepared, std::stop_token stop) const {
+  const auto start = std::chrono::steady_clock::now();
+  auto verified = verify_copy(db_path_, prepared.temp_path(), stop);
+  if (!verified) return verified.error();
+  prepared.awaits_gate_ = false;
+  if (verified->schema_objects == 0) prepared.skipped_ = no_tables_reason(db_path_);
+  prepared.seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return {};
 }
 
 Result<TakenBackup> BackupStore::commit(PreparedBackup prepared, const RetentionPolicy& retention,
                                         Clock::time_point now) const {
   const auto start = std::chrono::steady_clock::now();
+  if (prepared.awaits_gate_) {
+    return Error{ExitCode::kIoError, "backup " + prepared.temp_path().string() +
+                                         " was not kept: its structure was never checked"};
+  }
   if (prepared.skipped_) {
     TakenBackup skipped;
     skipped.skipped = prepared.skipped_;

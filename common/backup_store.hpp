@@ -78,6 +78,13 @@ class PreparedBackup {
   const std::filesystem::path& final_path() const { return file_.final_path(); }
   // The copy holds no table: commit() keeps nothing and says why.
   const std::optional<std::string>& skipped() const { return skipped_; }
+  // A byte copy whose structure check was left to the gate (prepare()'s
+  // `structure_from_gate`): commit() refuses it until accept_gate() or
+  // BackupStore::verify() settles it.
+  bool awaits_gate() const { return awaits_gate_; }
+  // The gate passed on the very bytes this copy holds (the caller knows the
+  // DB did not change between them); `schema_objects` is the gate's count.
+  void accept_gate(std::int64_t schema_objects);
 
  private:
   friend class BackupStore;
@@ -85,6 +92,8 @@ class PreparedBackup {
   BackupName name_;
   double seconds_ = 0;
   std::optional<std::string> skipped_;
+  bool awaits_gate_ = false;
+  std::filesystem::path source_;  // the DB, for the skipped reason
 };
 
 // A backup as the listings show it (`backups`, `report`): checked now.
@@ -125,10 +134,19 @@ class BackupStore {
   // retention (a copy with no tables: commit() removes it and returns
   // `skipped`). A stop requested through `stop` abandons it between chunks
   // of the copy or during its verification, with an error saying so.
+  //
+  // With `structure_from_gate`, a byte copy (copy_database()) is verified by
+  // reading it back against the bytes written, and its quick_check is left
+  // to the caller's gate on the same bytes: the gate has just read every
+  // page, so a second pass over the copy would find nothing new (issue 14).
+  // The caller then calls accept_gate() or verify().
   [[nodiscard]] Result<PreparedBackup> prepare(BackupKind kind,
                                                Clock::time_point now = Clock::now(),
                                                const BackupProgress& progress = {},
-                                               std::stop_token stop = {}) const;
+                                               std::stop_token stop = {},
+                                               bool structure_from_gate = false) const;
+  // The quick_check a prepared copy that awaits the gate skipped.
+  [[nodiscard]] Result<void> verify(PreparedBackup& prepared, std::stop_token stop = {}) const;
   [[nodiscard]] Result<TakenBackup> commit(PreparedBackup prepared,
                                            const RetentionPolicy& retention,
                                            Clock::time_point now = Clock::now()) const;
@@ -202,7 +220,16 @@ std::string future_stamp_warning(const BackupFile& backup);
 // SQLite's files beside a database it writes.
 inline constexpr const char* kSqliteSideFileSuffixes[] = {"-journal", "-wal", "-shm"};
 
-[[nodiscard]] Result<void> copy_database(const std::filesystem::path& source,
+// How a copy was made. A DB that SQLite reads from its main file alone (at
+// rest: no WAL frames, no hot journal) is copied byte for byte
+// (byte_copy.hpp), held unchanged by a read transaction or checked for a
+// change afterwards; any other through the backup API.
+struct CopiedDb {
+  bool byte_copy = false;
+  std::string digest;  // of the copy as written, when byte_copy
+};
+
+[[nodiscard]] Result<CopiedDb> copy_database(const std::filesystem::path& source,
                                          const std::filesystem::path& target,
                                          const BackupProgress& progress = {},
                                          std::stop_token stop = {});

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <fstream>
 #include <memory>
+#include <new>
 
 #include "common/fs_ops.hpp"
 
@@ -21,7 +22,7 @@ namespace {
 // 1 MiB reads about 10 % faster than 4 MiB).
 constexpr std::size_t kChunkBytes = 1 << 20;
 
-std::string hex(const XXH128_canonical_t& canonical) {
+std::string hex_of(const XXH128_canonical_t& canonical) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string text;
   for (const unsigned char byte : canonical.digest) {
@@ -33,6 +34,31 @@ std::string hex(const XXH128_canonical_t& canonical) {
 
 }  // namespace
 
+// The state is 576 bytes with 64-byte alignment: on the heap, aligned by
+// xxHash itself.
+struct ContentDigest::State {
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> xxh{XXH3_createState(),
+                                                                &XXH3_freeState};
+};
+
+ContentDigest::ContentDigest() : state_(std::make_unique<State>()) {
+  if (!state_->xxh) throw std::bad_alloc();
+  XXH3_128bits_reset(state_->xxh.get());
+}
+ContentDigest::~ContentDigest() = default;
+ContentDigest::ContentDigest(ContentDigest&&) noexcept = default;
+ContentDigest& ContentDigest::operator=(ContentDigest&&) noexcept = default;
+
+void ContentDigest::update(const void* data, std::size_t size) {
+  XXH3_128bits_update(state_->xxh.get(), data, size);
+}
+
+std::string ContentDigest::hex() const {
+  XXH128_canonical_t canonical;
+  XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(state_->xxh.get()));
+  return hex_of(canonical);
+}
+
 Result<std::string> digest_file(const fs::path& file, std::stop_token stop) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
@@ -40,13 +66,7 @@ Result<std::string> digest_file(const fs::path& file, std::stop_token stop) {
                  "digest of " + file.string() + " failed: cannot open it (" + os_error_text(errno) +
                      ")"};
   }
-  // The state is 576 bytes with 64-byte alignment: on the heap, aligned by
-  // xxHash itself.
-  const std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(),
-                                                                       &XXH3_freeState);
-  if (!state || XXH3_128bits_reset(state.get()) != XXH_OK) {
-    return Error{ExitCode::kIoError, "digest of " + file.string() + " failed: out of memory"};
-  }
+  ContentDigest digest;
   const auto buffer = std::make_unique<char[]>(kChunkBytes);
   while (in) {
     if (stop.stop_requested()) {
@@ -55,15 +75,13 @@ Result<std::string> digest_file(const fs::path& file, std::stop_token stop) {
     }
     in.read(buffer.get(), static_cast<std::streamsize>(kChunkBytes));
     const auto got = static_cast<std::size_t>(in.gcount());
-    if (got > 0) XXH3_128bits_update(state.get(), buffer.get(), got);
+    if (got > 0) digest.update(buffer.get(), got);
   }
   if (in.bad() || !in.eof()) {
     return Error{ExitCode::kIoError, "digest of " + file.string() + " failed: read error (" +
                                          os_error_text(errno) + ")"};
   }
-  XXH128_canonical_t canonical;
-  XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(state.get()));
-  return hex(canonical);
+  return digest.hex();
 }
 
 }  // namespace es

@@ -2,6 +2,8 @@
 
 #include <future>
 
+#include "common/db_reader.hpp"
+
 namespace es {
 
 StartupCheck run_startup_check(const StartupCheckRequest& request, const CheckProgress& progress,
@@ -13,10 +15,13 @@ StartupCheck run_startup_check(const StartupCheckRequest& request, const CheckPr
   const bool db_exists = std::filesystem::exists(request.gate.db_path, ec);
   result.backup_attempted = request.take_backup && db_exists;
 
+  // A byte copy leaves its structure check to the gate, which reads the same
+  // bytes if the DB's files are as they were before both began.
+  const auto files_before = read_db_files_state(request.gate.db_path);
   std::future<Result<PreparedBackup>> prepared;
   if (result.backup_attempted) {
     prepared = std::async(std::launch::async, [&store, &request, stop] {
-      return store.prepare(request.backup_kind, Clock::now(), {}, stop);
+      return store.prepare(request.backup_kind, Clock::now(), {}, stop, request.run_gate);
     });
   }
   // With the check turned off, a missing DB is still refused: that guard
@@ -42,6 +47,17 @@ StartupCheck run_startup_check(const StartupCheckRequest& request, const CheckPr
   if (!copy) {
     result.backup_error = copy.error();
     return result;
+  }
+  if (copy->awaits_gate()) {
+    const bool checked_same_bytes = request.run_gate && result.gate.report.ok() &&
+                                    read_db_files_state(request.gate.db_path) == files_before;
+    if (checked_same_bytes) {
+      copy->accept_gate(result.gate.report.schema_objects);
+    } else if (auto verified = store.verify(*copy, stop); !verified) {
+      result.stopped = stop.stop_requested();
+      result.backup_error = verified.error();
+      return result;
+    }
   }
   auto taken = store.commit(std::move(*copy), request.retention);
   if (taken && taken->skipped) {

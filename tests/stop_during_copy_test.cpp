@@ -60,7 +60,6 @@ test::CommandResult interrupt_mid_copy(const std::vector<std::string>& argv, con
   CAPTURE(seen);
   REQUIRE(mid_copy);
   CHECK(seen < db_bytes);  // the signal lands mid-copy, not after it
-  CHECK(find_file(folder, ".tmp-journal").has_value());  // what a kill would leave too
   child.send(SIGINT);
   const auto ended = child.wait_for(30);
   REQUIRE(ended.has_value());

@@ -81,7 +81,7 @@ def make_db(path, size_mb):
     db.close()
 
 
-def write_config(folder, db, engine_command, retention=3):
+def write_config(folder, db, engine_command, retention=3, post_backup=True):
     config = folder / "engine-supervisor.yaml"
     (folder / "backups").mkdir(parents=True, exist_ok=True)
     command = ", ".join(json.dumps(str(a)) for a in engine_command)
@@ -91,7 +91,7 @@ def write_config(folder, db, engine_command, retention=3):
   backup_dir: {json.dumps(str(folder / "backups"))}
 db_safeguards:
   pre_session_backup_enabled: true
-  post_session_backup_enabled: true
+  post_session_backup_enabled: {"true" if post_backup else "false"}
   backup_retention_count: {retention}
   integrity_check_on_startup: true
   integrity_check_mode: full

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <tuple>
 
+#include "common/check_cache.hpp"
 #include "common/db_reader.hpp"
 #include "common/sqlite_db.hpp"
 
@@ -120,15 +121,15 @@ void read_shape(CheckReport& report, SqliteDb& db) {
 // One check on an open connection: the rows, and the DB's shape if ok.
 void check_once(CheckReport& report, SqliteDb& db, const CheckProgress& progress,
                 std::chrono::steady_clock::time_point start, std::stop_token stop) {
-  // A full check probes every index once per row, in key order of the table,
-  // not of the index: with SQLite's 2 MiB default cache nearly every probe of
-  // a big index became a pread (6 of 12 s in the kernel on a 1 GiB DB; see
-  // bench/RESULTS.md). 64 MiB, freed with this read-only connection, keeps the
-  // hot index pages in memory. Not mmap: an I/O error in a mapped file is a
+  // A cache sized to the indexes (check_cache.hpp), freed with this
+  // read-only connection. Not mmap: an I/O error in a mapped file is a
   // SIGBUS, which would kill the gate on exactly the damaged DBs it is for.
   // Only a hint: the pragma reads the schema, so on a damaged header it fails,
   // and the check below then reports that damage with its own verdict.
-  if (report.mode == CheckMode::kFull) std::ignore = db.execute("PRAGMA cache_size=-65536", "cache size");
+  if (report.mode == CheckMode::kFull) {
+    std::ignore = db.execute("PRAGMA cache_size=-" + std::to_string(check_cache_kib(report.db_path)),
+                             "cache size");
+  }
   ProgressContext context{&progress, start, 0, stop};
   if (progress || stop.stop_possible()) {
     if (progress) {

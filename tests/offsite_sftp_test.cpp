@@ -30,7 +30,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kSshd = "/usr/sbin/sshd";
-constexpr const char* kRestic = "/usr/bin/restic";
+constexpr const char* kResticBinary = "/usr/bin/restic";
 
 int free_loopback_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -113,7 +113,7 @@ class LoopbackSftpServer {
     test::write_file(dir_ / "known_hosts", "[127.0.0.1]:" + std::to_string(port_) + " " +
                                                host_key.substr(0, host_key.rfind(' ')) + "\n");
     test::write_file(dir_ / "restic-sftp",
-                     "#!/bin/sh\nexec " + std::string(kRestic) + " -o sftp.command=\"ssh -F /dev/null -p " +
+                     "#!/bin/sh\nexec " + std::string(kResticBinary) + " -o sftp.command=\"ssh -F /dev/null -p " +
                          std::to_string(port_) + " -i " + (dir_ / "client_key").string() +
                          " -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes"
                          " -o UserKnownHostsFile=" + (dir_ / "known_hosts").string() + " " + user_ +
@@ -176,8 +176,8 @@ class LoopbackSftpServer {
 
 // The server for `f`; null, after saying why, where it cannot run.
 std::unique_ptr<LoopbackSftpServer> start_server(const test::RunFixture& f) {
-  if (!fs::exists(kSshd) || !fs::exists(kRestic)) {
-    MESSAGE("SKIPPED: " << kSshd << " (Debian openssh-server) or " << kRestic << " is not installed");
+  if (!fs::exists(kSshd) || !fs::exists(kResticBinary)) {
+    MESSAGE("SKIPPED: " << kSshd << " (Debian openssh-server) or " << kResticBinary << " is not installed");
     return nullptr;
   }
   auto server = std::make_unique<LoopbackSftpServer>(f.dir.path());

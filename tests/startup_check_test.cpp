@@ -84,9 +84,11 @@ StartupCheck check_with_damaged_copy(const test::TempDir& dir, bool touch_db) {
   bool done = false;
   const CheckProgress progress = [&](double, std::int64_t) {
     if (done) return true;
-    const bool complete = test::wait_until(
-        [&] { return complete_temporary(dir / "backups", bytes).has_value(); }, 30);
-    REQUIRE(complete);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!complete_temporary(dir / "backups", bytes) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    REQUIRE(complete_temporary(dir / "backups", bytes).has_value());
     // After the copy's own read-back: it compared what it wrote with what it reads.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     test::overwrite(*complete_temporary(dir / "backups", bytes), page, page, 0);

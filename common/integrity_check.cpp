@@ -127,7 +127,7 @@ void check_once(CheckReport& report, SqliteDb& db, const CheckProgress& progress
   // Only a hint: the pragma reads the schema, so on a damaged header it fails,
   // and the check below then reports that damage with its own verdict.
   if (report.mode == CheckMode::kFull) {
-    std::ignore = db.execute("PRAGMA cache_size=-" + std::to_string(check_cache_kib(report.db_path)),
+    std::ignore = db.execute("PRAGMA cache_size=-" + std::to_string(check_cache_kib(report.db_path, db)),
                              "cache size");
   }
   ProgressContext context{&progress, start, 0, stop};

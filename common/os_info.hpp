@@ -12,6 +12,12 @@ namespace es {
 
 long current_process_id();
 
+// Hands the allocator's free memory back to the OS: called once the
+// startup steps are done, so the supervisor idles at the size the watch
+// needs, not at the peak of the gate (its page cache) and the copy (the
+// threads' arenas). glibc keeps freed memory for reuse otherwise.
+void release_free_memory();
+
 // True if a process with this id exists (it may belong to another user).
 bool process_exists(long pid);
 

@@ -13,6 +13,11 @@ namespace es {
 
 long current_process_id() { return static_cast<long>(GetCurrentProcessId()); }
 
+void release_free_memory() {
+  // The CRT's heap is the process heap: compacting it decommits free blocks.
+  ::HeapCompact(::GetProcessHeap(), 0);
+}
+
 bool process_exists(long pid) {
   WinHandle process(OpenProcess(SYNCHRONIZE, FALSE, static_cast<DWORD>(pid)));
   // Another user's process (a service's supervisor, say) exists even though

@@ -538,6 +538,7 @@ class Session {
     }
     spdlog::info("engine started, pid {}; Ctrl+C or closing the terminal stops it gracefully",
                  *pid);
+    release_free_memory();  // after the spawn: the engine does not wait for it
     return {};
   }
 

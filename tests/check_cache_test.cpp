@@ -19,9 +19,15 @@ void exec(const fs::path& db, const std::string& sql) {
   REQUIRE(open->execute(sql, "test SQL").has_value());
 }
 
+std::int64_t cache_for(const fs::path& db) {
+  auto open = SqliteDb::open_read_only(db);
+  REQUIRE(open.has_value());
+  return check_cache_kib(db, *open);
+}
+
 }  // namespace
 
-TEST_CASE("issue 14: the full check's cache is sized to the indexes: big for an index-heavy DB, SQLite's default for one of blobs") {
+TEST_CASE("issue 14: the full check's cache is sized to the indexes: big for scattered indexes, SQLite's default for blobs and for indexes in the table's order") {
   test::TempDir dir;
   // About 24 MB, most of it index: random keys under two indexes.
   exec(dir / "indexed.db",
@@ -36,8 +42,19 @@ TEST_CASE("issue 14: the full check's cache is sized to the indexes: big for an 
        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 600)"
        " INSERT INTO b(uuid, c) SELECT hex(randomblob(20)), randomblob(40000) FROM n;"
        "PRAGMA wal_checkpoint(TRUNCATE);");
-  const auto indexed = check_cache_kib(dir / "indexed.db");
-  const auto blobs = check_cache_kib(dir / "blobs.db");
+  // About 24 MB, a third of it index, but in the table's order: ticks whose
+  // time grows with the rows, with jitter.
+  exec(dir / "ticks.db",
+       "PRAGMA journal_mode=WAL; CREATE TABLE t(id INTEGER PRIMARY KEY, at INTEGER, p REAL, q INTEGER);"
+       "CREATE INDEX t_at ON t(at);"
+       "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 600000)"
+       " INSERT INTO t(at, p, q) SELECT x * 1000 + abs(random() % 5000), random() / 7.0, random() FROM n;"
+       "PRAGMA wal_checkpoint(TRUNCATE);");
+  const auto indexed = cache_for(dir / "indexed.db");
+  const auto blobs = cache_for(dir / "blobs.db");
+  const auto ticks = cache_for(dir / "ticks.db");
+  CAPTURE(ticks);
+  CHECK(ticks == kMinCheckCacheKib);
   CAPTURE(indexed);
   CAPTURE(blobs);
   CHECK(indexed >= 12 * 1024);  // the indexes are over half of the file
@@ -46,9 +63,18 @@ TEST_CASE("issue 14: the full check's cache is sized to the indexes: big for an 
   CHECK(blobs >= kMinCheckCacheKib);
 
   // Anything it cannot read as a DB gets the default: the check decides the rest.
+  auto connection = SqliteDb::open_read_only(dir / "indexed.db");
+  REQUIRE(connection.has_value());
   test::write_file(dir / "not-a-db", std::string(100000, 'x'));
-  CHECK(check_cache_kib(dir / "not-a-db") == kMinCheckCacheKib);
-  CHECK(check_cache_kib(dir / "missing.db") == kMinCheckCacheKib);
+  CHECK(check_cache_kib(dir / "not-a-db", *connection) == kMinCheckCacheKib);
+  CHECK(check_cache_kib(dir / "missing.db", *connection) == kMinCheckCacheKib);
   test::write_file(dir / "empty.db", "");
-  CHECK(check_cache_kib(dir / "empty.db") == kMinCheckCacheKib);
+  CHECK(check_cache_kib(dir / "empty.db", *connection) == kMinCheckCacheKib);
+  // An index it cannot scan in index order (WITHOUT ROWID) counts as scattered.
+  exec(dir / "no-rowid.db",
+       "CREATE TABLE w(k TEXT PRIMARY KEY, v INTEGER) WITHOUT ROWID; CREATE INDEX w_v ON w(v);");
+  auto no_rowid = SqliteDb::open_read_only(dir / "no-rowid.db");
+  REQUIRE(no_rowid.has_value());
+  CHECK(has_scattered_index(*no_rowid));
+  CHECK_FALSE(has_scattered_index(*SqliteDb::open_read_only(dir / "ticks.db")));
 }

@@ -2,12 +2,15 @@
 // The supervisor's backups of one DB: taking them, listing them, and rolling
 // retention.
 //
-// A backup is a consistent copy made with the SQLite Online Backup API in one
-// step (sqlite3_backup_step(-1)): one read transaction, so it includes
-// committed WAL content and finishes while the engine keeps writing. It is
-// written to a private temporary, verified (quick_check ok, page count > 0),
-// synced, and only then renamed to its final name, which it never
-// overwrites. A failed backup leaves no file under a backup name.
+// A backup is a consistent copy of one snapshot: a DB at rest byte for byte
+// (byte_copy.hpp), any other with the SQLite Online Backup API under one held
+// read transaction, so it includes committed WAL content and finishes while
+// the engine keeps writing. It is written to a private temporary, verified
+// (quick_check ok, page count > 0; for the pre-session copy of a DB at rest,
+// read back against the bytes written, with the gate's check of those same
+// bytes standing for its quick_check), synced, and only then renamed to its
+// final name, which it never overwrites. A failed backup leaves no file
+// under a backup name.
 //
 // A DB with no tables (0 bytes, or an empty schema: a new DB its engine has
 // not yet set up) is not backed up: the backup would hold nothing to

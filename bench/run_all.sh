@@ -38,11 +38,8 @@ done
 build=build-bench
 cmake --build "$build" --target engine-supervisor es-bench-engine es-demo-engine -j "$(nproc)" >/dev/null
 
-section=$(mktemp)
-trap 'rm -f "$section"' EXIT
-{
-  echo "#### lifecycle benchmarks 2 to 7"
-  echo
+# The machine and the command, at the head of each recorded section.
+machine_info() {
   echo '```'
   echo "date (UTC):   $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "command:      bench/run_all.sh $*"
@@ -53,6 +50,14 @@ trap 'rm -f "$section"' EXIT
   echo "supervisord:  $(supervisord --version)"
   echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (just before the run)"
   echo '```'
+}
+
+section=$(mktemp)
+trap 'rm -f "$section"' EXIT
+{
+  echo "#### lifecycle benchmarks 2 to 7"
+  echo
+  machine_info "$@"
   echo
   python3 bench/lifecycle_bench.py --supervisor "$build/engine-supervisor" \
     --engine "$build/bench/es-bench-engine" --demo-engine "$build/es-demo-engine" \
@@ -69,15 +74,7 @@ shapes=$(mktemp)
 {
   echo "#### DB shapes (issue 14)"
   echo
-  echo '```'
-  echo "date (UTC):   $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "command:      bench/run_all.sh $*"
-  echo "nproc:        $(nproc)"
-  echo "CPU:          $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-  echo "kernel:       $(uname -sr)"
-  echo "sqlite3 CLI:  $(sqlite3 --version | cut -d' ' -f1-2)"
-  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (just before the run)"
-  echo '```'
+  machine_info "$@"
   echo
   python3 bench/shapes_bench.py --supervisor "$build/engine-supervisor" \
     --engine "$build/bench/es-bench-engine" --work "${TMPDIR:-/tmp}/es-shapes-bench" \

@@ -23,12 +23,17 @@ StartupCheckRequest request_for(const test::TempDir& dir) {
   return request;
 }
 
+// A DB of 5000 rows at rest in `dir`, and an empty backup folder beside it.
+void make_db_with_backup_folder(const test::TempDir& dir) {
+  test::make_db(dir / "live.db", 5000, 300);
+  fs::create_directory(dir / "backups");
+}
+
 }  // namespace
 
 TEST_CASE("startup check: with a stop token that is never used, the gate passes and the backup is kept") {
   test::TempDir dir;
-  test::make_db(dir / "live.db", 5000, 300);
-  fs::create_directory(dir / "backups");
+  make_db_with_backup_folder(dir);
   std::stop_source unused;
   const auto result = run_startup_check(request_for(dir), {}, unused.get_token());
   CHECK_FALSE(result.stopped);
@@ -105,8 +110,7 @@ StartupCheck check_with_damaged_copy(const test::TempDir& dir, bool touch_db) {
 
 TEST_CASE("issue 14: the pre-session copy of a DB at rest is byte for byte, its header says rollback journal, and the gate's check stands for its own") {
   test::TempDir dir;
-  test::make_db(dir / "live.db", 5000, 300);
-  fs::create_directory(dir / "backups");
+  make_db_with_backup_folder(dir);
   const auto result = run_startup_check(request_for(dir));
   REQUIRE(result.backup.has_value());
   auto db_bytes = test::read_file(dir / "live.db");
@@ -129,8 +133,7 @@ TEST_CASE("issue 14: the pre-session copy of a DB at rest is byte for byte, its 
   // reads it again: the gate read the same bytes), with the DB changed
   // meanwhile it gets its own quick_check, which finds the damage.
   test::TempDir other;
-  test::make_db(other / "live.db", 5000, 300);
-  fs::create_directory(other / "backups");
+  make_db_with_backup_folder(other);
   const auto changed = check_with_damaged_copy(other, true);
   CHECK(changed.gate.passed());
   CHECK_FALSE(changed.backup.has_value());
@@ -139,8 +142,7 @@ TEST_CASE("issue 14: the pre-session copy of a DB at rest is byte for byte, its 
   CHECK(fs::is_empty(other / "backups"));
 
   test::TempDir same;
-  test::make_db(same / "live.db", 5000, 300);
-  fs::create_directory(same / "backups");
+  make_db_with_backup_folder(same);
   const auto unchanged = check_with_damaged_copy(same, false);
   CHECK(unchanged.gate.passed());
   CHECK(unchanged.backup.has_value());  // the damage was made by the test, after every check
@@ -148,8 +150,7 @@ TEST_CASE("issue 14: the pre-session copy of a DB at rest is byte for byte, its 
 
 TEST_CASE("issue 14: a copy left to the gate is never kept unchecked, and a damaged DB's copy goes with the failed gate") {
   test::TempDir dir;
-  test::make_db(dir / "live.db", 5000, 300);
-  fs::create_directory(dir / "backups");
+  make_db_with_backup_folder(dir);
   const BackupStore store(dir / "live.db", dir / "backups");
   auto prepared = store.prepare(BackupKind::kPreSession, Clock::now(), {}, {}, true);
   REQUIRE(prepared.has_value());

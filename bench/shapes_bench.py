@@ -8,8 +8,8 @@ Shapes (WAL mode, checkpointed: a DB at rest, as every session starts):
   wide        a trading engine's orders (text of 20 to 200 bytes) and fills,
               two secondary indexes
   blob        4 to 90 KB blobs, mostly in overflow pages (a Fossil repository)
-  fragmented  the wide shape after deleting 40 % of the rows at random:
-              freelist pages, half-empty leaves
+  fragmented  the wide DB of the same size after deleting 40 % of its rows
+              at random: freelist pages, half-empty leaves
 
 For each shape and size, --runs times, alternating (medians reported):
   1   `run` (every safeguard on, post-session backup off) from launch to the
@@ -80,24 +80,27 @@ def make_shape(db, shape, size_mb):
     if db.exists():
         return
     log(f"building {db} ({shape}, {size_mb} MB)")
-    base = "wide" if shape == "fragmented" else shape
-    target = size_mb << 20
-    rows, batch = BATCH[base]
-    numbers = f"WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < {rows})"
     tmp = db.with_name(db.name + ".building")
     for suffix in ("", "-wal", "-shm"):
         Path(str(tmp) + suffix).unlink(missing_ok=True)
-    sqlite(tmp, "PRAGMA journal_mode=WAL;\n" + SCHEMA[base])
-    grow_to = target * 5 // 3 if shape == "fragmented" else target
-    while tmp.stat().st_size < grow_to:
-        sqlite(tmp, "PRAGMA journal_mode=WAL; BEGIN;\n" +
-               "\n".join(f"{numbers} {statement.strip()};" for statement in batch.split(";")
-                         if statement.strip()) + "\nCOMMIT; PRAGMA wal_checkpoint(TRUNCATE);")
     if shape == "fragmented":
+        # The wide DB of the same size, 40 % of its rows deleted: the file
+        # keeps its size, with freelist pages and half-empty leaves.
+        wide = db.with_name(f"wide-{size_mb}.db")
+        make_shape(wide, "wide", size_mb)
+        shutil.copy(wide, tmp)
         sqlite(tmp, """PRAGMA journal_mode=WAL;
             DELETE FROM orders WHERE abs(random()) % 10 < 4;
             DELETE FROM fills WHERE abs(random()) % 10 < 4;
             PRAGMA wal_checkpoint(TRUNCATE);""")
+    else:
+        rows, batch = BATCH[shape]
+        numbers = f"WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < {rows})"
+        sqlite(tmp, "PRAGMA journal_mode=WAL;\n" + SCHEMA[shape])
+        while tmp.stat().st_size < size_mb << 20:
+            sqlite(tmp, "PRAGMA journal_mode=WAL; BEGIN;\n" +
+                   "\n".join(f"{numbers} {statement.strip()};" for statement in batch.split(";")
+                             if statement.strip()) + "\nCOMMIT; PRAGMA wal_checkpoint(TRUNCATE);")
     sqlite(tmp, "PRAGMA wal_checkpoint(TRUNCATE);")
     for suffix in ("-wal", "-shm"):
         Path(str(tmp) + suffix).unlink(missing_ok=True)

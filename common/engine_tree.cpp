@@ -3,9 +3,19 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 namespace es {
 using nlohmann::json;
+
+bool EngineTreeRecord::same_record(const EngineTreeRecord& other) const {
+  const auto keys = [](const EngineTreeRecord& record) {
+    std::set<std::tuple<long, std::uint64_t, std::string>> set;
+    for (const auto& p : record.processes) set.emplace(p.pid, p.start_time, p.command);
+    return set;
+  };
+  return cgroup == other.cgroup && keys(*this) == keys(other);
+}
 
 bool EngineTreeRecord::same_processes(const EngineTreeRecord& other) const {
   const auto keys = [](const EngineTreeRecord& record) {

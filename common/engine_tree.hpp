@@ -48,6 +48,10 @@ struct EngineTreeRecord {
   bool empty() const { return processes.empty(); }
   // Same processes (pid and start time); commands and order aside.
   bool same_processes(const EngineTreeRecord& other) const;
+  // What the lock file would say differs: processes, their commands (a
+  // child that exec'd since the last look keeps its pid and start time), or
+  // the cgroup. Order aside.
+  bool same_record(const EngineTreeRecord& other) const;
 };
 
 // A process of the engine's tree still running when the engine exited, and

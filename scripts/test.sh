@@ -23,18 +23,6 @@ build_and_test() {
   (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 300 ${skip_tests:+-E "$skip_tests"})
 }
 
-# The Windows cross build and the fuzzers' clang build need no test result:
-# they run at the lowest CPU priority beside the two test phases below, and
-# soak up the time the tests spend waiting on their child processes (about
-# 8 of CI's minutes on 2 cores). At nice 19 they take under 2 % of a core
-# that a test wants, so the tests' timings stay their own.
-mkdir -p build-logs
-background_log=build-logs/background.log
-nice -n 19 bash -c 'bash scripts/build-windows.sh && bash tests/fuzz/run_fuzzers.sh --build-only' \
-  >"$background_log" 2>&1 &
-background=$!
-trap 'kill "$background" 2>/dev/null || true' EXIT
-
 phase "build and test (RelWithDebInfo, -Werror), torture suite in its short mode"
 ES_TORTURE_MODE=short build_and_test build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
@@ -49,14 +37,6 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
   skip_tests='^packaging:|issue 13\.3:|SIGKILL mid-copy|wait_seconds is stopped' \
   build_and_test build-sanitize -DCMAKE_BUILD_TYPE=Debug -DENGINE_SUPERVISOR_SANITIZE=ON \
   -DENGINE_SUPERVISOR_BUILD_TORTURE=OFF
-
-phase "waiting for the background builds (Windows cross build, fuzzers)"
-if ! wait "$background"; then
-  tail -n 60 "$background_log"
-  echo "test.sh: a background build failed (whole log: $background_log)" >&2
-  exit 1
-fi
-trap - EXIT
 
 phase "fuzzers, 60 s each, side by side"
 bash tests/fuzz/run_fuzzers.sh --seconds 60

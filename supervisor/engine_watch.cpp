@@ -160,7 +160,7 @@ struct EngineWatch::Impl {
   void look_at_tree() {
     if (!engine || !settings.on_engine_tree) return;
     auto tree = engine->tree();
-    if (tree_seen && tree.same_processes(*tree_seen) && tree.cgroup == tree_seen->cgroup) return;
+    if (tree_seen && tree.same_record(*tree_seen)) return;
     tree_seen = tree;
     settings.on_engine_tree(tree);
   }

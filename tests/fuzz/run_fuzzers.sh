@@ -6,8 +6,6 @@
 #   tests/fuzz/run_fuzzers.sh --seconds 60           # CI (scripts/test.sh)
 #   tests/fuzz/run_fuzzers.sh --seconds 600 --merge  # long mode (scripts/torture.sh --long):
 #                                                    # inputs that reach new code join the corpus
-#   tests/fuzz/run_fuzzers.sh --build-only           # the clang build alone (scripts/test.sh
-#                                                    # runs it niced, beside the tests)
 #
 # Exits 1 on a crash, a hang, a sanitizer report or a broken invariant, and
 # prints the log's tail and the input (kept in build-fuzz/artifacts/).
@@ -16,14 +14,12 @@ cd "$(dirname "$0")/../.."
 
 seconds=60
 merge=0
-build_only=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=${2:-}; shift 2 || shift ;;
     --merge) merge=1; shift ;;
-    --build-only) build_only=1; shift ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "run_fuzzers: unknown argument: $1 (expected --seconds N [--merge] | --build-only)" >&2; exit 64 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run_fuzzers: unknown argument: $1 (expected --seconds N [--merge])" >&2; exit 64 ;;
   esac
 done
 if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
@@ -47,7 +43,6 @@ if ! { CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDeb
   echo "run_fuzzers: the clang build failed (whole log: $build/build.log)" >&2
   exit 1
 fi
-if [ "$build_only" = 1 ]; then exit 0; fi
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
